@@ -1,0 +1,71 @@
+//! The error `install()` returns: it always names the setting or sink at fault.
+
+use std::fmt;
+use std::io;
+
+/// Why a logger could not be installed.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// A setting has a value fapilog cannot work with.
+    InvalidSetting {
+        /// The builder method or environment variable, e.g. `"capacity"`.
+        setting: &'static str,
+        /// The rejected value, as given.
+        value: String,
+        /// What a valid value looks like.
+        expected: &'static str,
+    },
+    /// A sink failed to open (an unwritable directory, a refused connection…).
+    SinkOpen {
+        /// The sink's name, e.g. `"file:logs/app.log"`.
+        sink: String,
+        /// The underlying error.
+        source: io::Error,
+    },
+    /// A logger is already installed in this process; drop its guard first.
+    AlreadyInstalled,
+    /// A background thread could not be started.
+    Spawn {
+        /// Which thread.
+        thread: String,
+        /// The underlying error.
+        source: io::Error,
+    },
+}
+
+impl Error {
+    pub(crate) fn invalid(setting: &'static str, value: impl fmt::Display, expected: &'static str) -> Error {
+        Error::InvalidSetting {
+            setting,
+            value: value.to_string(),
+            expected,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::InvalidSetting {
+                setting,
+                value,
+                expected,
+            } => write!(f, "fapilog: invalid setting `{setting}` = {value}: expected {expected}"),
+            Error::SinkOpen { sink, source } => write!(f, "fapilog: sink `{sink}` failed to open: {source}"),
+            Error::AlreadyInstalled => f.write_str(
+                "fapilog: a logger is already installed in this process (drop its guard or call fapilog::shutdown() first)",
+            ),
+            Error::Spawn { thread, source } => write!(f, "fapilog: could not start thread `{thread}`: {source}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::SinkOpen { source, .. } | Error::Spawn { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,172 @@
+//! Levels, the runtime level gate and the compile-time maximum level.
+//!
+//! fapilog has the Python library's levels plus `TRACE` below `DEBUG`:
+//! `TRACE < DEBUG < INFO < WARNING < ERROR < CRITICAL < AUDIT < SECURITY`.
+//! `AUDIT` and `SECURITY` sit above `CRITICAL` so that no level filter meant for
+//! noise can ever hide them.
+//!
+//! A disabled call costs one comparison against a constant (the `max_level_*`
+//! cargo features) and one relaxed atomic load (the runtime level set by the
+//! builder).
+
+use std::fmt;
+use std::sync::atomic::{AtomicU8, Ordering};
+
+/// The severity of a record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[repr(u8)]
+pub enum Level {
+    /// Very fine-grained diagnostics.
+    Trace = 0,
+    /// Diagnostics for developers.
+    Debug = 1,
+    /// Normal operation.
+    Info = 2,
+    /// Something unexpected that the program handled.
+    Warning = 3,
+    /// An operation failed.
+    Error = 4,
+    /// The program, or a large part of it, cannot go on.
+    Critical = 5,
+    /// An audit trail record (above `Critical`, never filtered as noise).
+    Audit = 6,
+    /// A security event (the highest level).
+    Security = 7,
+}
+
+impl Level {
+    /// Every level, lowest first.
+    pub const ALL: [Level; 8] = [
+        Level::Trace,
+        Level::Debug,
+        Level::Info,
+        Level::Warning,
+        Level::Error,
+        Level::Critical,
+        Level::Audit,
+        Level::Security,
+    ];
+
+    /// The name written into records: `"INFO"`, `"WARNING"`, ….
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Level::Trace => "TRACE",
+            Level::Debug => "DEBUG",
+            Level::Info => "INFO",
+            Level::Warning => "WARNING",
+            Level::Error => "ERROR",
+            Level::Critical => "CRITICAL",
+            Level::Audit => "AUDIT",
+            Level::Security => "SECURITY",
+        }
+    }
+
+    /// The level with this numeric value (`level as u8`), if any.
+    pub const fn from_u8(value: u8) -> Option<Level> {
+        if value < 8 {
+            Some(Level::ALL[value as usize])
+        } else {
+            None
+        }
+    }
+
+    /// Parses a level name, case-insensitively; `warn` and `fatal` are accepted
+    /// as aliases of `WARNING` and `CRITICAL`.
+    pub fn parse(name: &str) -> Option<Level> {
+        let name = name.trim();
+        let eq = |s: &str| name.eq_ignore_ascii_case(s);
+        Some(if eq("trace") {
+            Level::Trace
+        } else if eq("debug") {
+            Level::Debug
+        } else if eq("info") {
+            Level::Info
+        } else if eq("warning") || eq("warn") {
+            Level::Warning
+        } else if eq("error") {
+            Level::Error
+        } else if eq("critical") || eq("fatal") {
+            Level::Critical
+        } else if eq("audit") {
+            Level::Audit
+        } else if eq("security") {
+            Level::Security
+        } else {
+            return None;
+        })
+    }
+}
+
+impl fmt::Display for Level {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+/// The value of the runtime gate meaning "nothing is enabled".
+const OFF: u8 = 8;
+
+/// The lowest enabled level, or [`OFF`]. Nothing is enabled until a logger is
+/// installed, and nothing is after it shut down.
+static MIN_ENABLED: AtomicU8 = AtomicU8::new(OFF);
+
+/// The most verbose level that the `max_level_*` cargo features let through at
+/// compile time (`None`: `max_level_off`, every call compiles to nothing).
+pub const STATIC_MIN_ENABLED: Option<Level> = if cfg!(feature = "max_level_off") {
+    None
+} else if cfg!(feature = "max_level_error") {
+    Some(Level::Error)
+} else if cfg!(feature = "max_level_warn") {
+    Some(Level::Warning)
+} else if cfg!(feature = "max_level_info") {
+    Some(Level::Info)
+} else if cfg!(feature = "max_level_debug") {
+    Some(Level::Debug)
+} else {
+    Some(Level::Trace)
+};
+
+/// True when `level` passes the compile-time maximum. Used in a `const` by the
+/// macros, so a call below it is removed entirely.
+#[doc(hidden)]
+pub const fn statically_enabled(level: Level) -> bool {
+    match STATIC_MIN_ENABLED {
+        Some(min) => level as u8 >= min as u8,
+        None => false,
+    }
+}
+
+/// True when a call at `level` should be recorded: one relaxed load.
+#[inline(always)]
+pub fn enabled(level: Level) -> bool {
+    level as u8 >= MIN_ENABLED.load(Ordering::Relaxed)
+}
+
+/// The lowest level currently enabled, `None` when logging is off.
+pub fn current_level() -> Option<Level> {
+    Level::from_u8(MIN_ENABLED.load(Ordering::Relaxed))
+}
+
+/// Changes the runtime level of the installed logger (`None` turns logging off).
+///
+/// Has no effect on calls compiled out by a `max_level_*` feature.
+pub fn set_level(level: Option<Level>) {
+    MIN_ENABLED.store(level.map_or(OFF, |l| l as u8), Ordering::Relaxed);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn levels_are_ordered_and_named_like_the_python_library() {
+        assert!(Level::Critical < Level::Audit && Level::Audit < Level::Security);
+        assert_eq!(Level::Warning.as_str(), "WARNING");
+        assert_eq!(Level::parse("warn"), Some(Level::Warning));
+        assert_eq!(Level::parse("SECURITY"), Some(Level::Security));
+        assert_eq!(Level::parse("loud"), None);
+        for l in Level::ALL {
+            assert_eq!(Level::from_u8(l as u8), Some(l));
+        }
+    }
+}
