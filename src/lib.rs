@@ -1,10 +1,76 @@
 //! fapilog: async-first structured logging for Rust services.
+//!
+//! A log call writes its values into a preallocated ring of fixed-size slots
+//! owned by the calling thread and returns: no allocation, no lock, no system
+//! call. A background worker decodes the records, serializes them (the
+//! fapilog envelope JSON by default) and hands batches to sinks, each on its
+//! own thread, so a slow sink never slows the caller.
+//!
+//! ```
+//! use std::time::Duration;
+//!
+//! fn main() -> Result<(), fapilog::Error> {
+//!     let _guard = fapilog::builder()
+//!         .sink(fapilog::sink::Stdout::json())
+//!         .backpressure(Duration::from_millis(50), /* drop_on_full */ true)
+//!         .install()?; // drains and flushes when dropped
+//!
+//!     let path = "/api/v1/users/42";
+//!     fapilog::info!(user_id = 42, path, latency_ms = 3.2, "request handled");
+//!     fapilog::warn!(target: "app::db", attempt = 2, "retrying {} of {}", 2, 5);
+//!     Ok(())
+//! }
+//! ```
+//!
+//! - [`macros`]: the field grammar of `info!`, `warn!`, … (tracing's).
+//! - [`builder()`]: settings, backpressure policies, defaults.
+//! - [`sink`]: stdout/stderr, rotating files, custom sinks.
+//! - [`stats()`]: what was submitted, processed, delivered and dropped (by
+//!   reason and level). Nothing is lost without being counted.
+//! - [`Guard`], [`flush()`], [`shutdown()`]: nothing logged before shutdown is
+//!   lost, including on panic (`flush_on_panic`) and before `process::exit`
+//!   (call `shutdown()` first).
 #![deny(missing_docs, unsafe_op_in_unsafe_fn)]
 #![warn(clippy::undocumented_unsafe_blocks)]
 
-mod error;
-mod level;
-pub mod sink;
+#[macro_use]
+pub mod macros;
 
+mod affinity;
+mod builder;
+mod clock;
+mod error;
+pub mod level;
+mod lifecycle;
+mod logger;
+mod pipeline;
+pub mod record;
+mod ring;
+pub mod sink;
+mod stats;
+
+pub use builder::{builder, LoggerBuilder};
 pub use error::Error;
 pub use level::{current_level, enabled, set_level, Level};
+pub use lifecycle::{flush, shutdown, Guard};
+pub use logger::stats;
+pub use pipeline::timestamp::Precision as TimestampPrecision;
+pub use stats::{DropReason, Stats};
+
+/// What the macros expand to. Not public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::level::statically_enabled;
+    pub use crate::logger::{log, try_log, AsyncWait, TryLog};
+    pub use crate::record::{DebugValue, DisplayValue};
+}
+
+/// Internals exposed for the fuzz targets and integration tests only. Not part
+/// of the public API: anything here may change in any release.
+#[doc(hidden)]
+pub mod __fuzz {
+    pub use crate::pipeline::json;
+    pub use crate::pipeline::timestamp;
+    pub use crate::pipeline::uuid;
+    pub use crate::record::encode::{encode_for_test, DynFields};
+}

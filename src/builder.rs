@@ -1,0 +1,390 @@
+//! `fapilog::builder()`: settings, validation and install.
+//!
+//! | setting | default | meaning |
+//! |---|---|---|
+//! | `level` | `INFO` | lowest level recorded (runtime; see also the `max_level_*` features) |
+//! | `sink` | `Stdout::json()` if none | where records go; one thread per sink |
+//! | `backpressure(wait, drop_on_full)` | `(50 ms, true)` | when a ring is full: wait up to `wait`, then drop and count (`true`) or keep waiting (`false`) |
+//! | `capacity` | 4096 | slots per producer ring (a power of two) |
+//! | `slot_size` | 128 | bytes per slot (a power of two, at least 32) |
+//! | `protected_levels` | `Some(ERROR)` | levels at and above never lose space to lower ones |
+//! | `protected_reserve` | capacity / 8 | slots only protected levels may fill |
+//! | `preallocated_producers` | 2 | rings allocated at install (more are made as threads log) |
+//! | `batch_records` / `batch_bytes` | 1024 / 256 KiB | hand-off size to sinks |
+//! | `sink_queue` | 64 | batches waiting per sink before it counts as full |
+//! | `flush_timeout` | 5 s | how long `flush()` and shutdown wait |
+//! | `pin_worker` | none | pin the worker thread to a core |
+//! | `timestamp_precision` | milliseconds | RFC 3339 fraction digits |
+//! | `service` / `environment` | `$FAPILOG_SERVICE` or `fapilog` / `$FAPILOG_ENV` or `dev` | envelope diagnostics |
+//! | `flush_on_panic` | false | log panics as CRITICAL and flush from the panic hook |
+//!
+//! The backpressure table, as in the Python library:
+//!
+//! | wait | drop_on_full | behaviour |
+//! |---|---|---|
+//! | 50 ms | true | wait up to 50 ms for space, then drop and count |
+//! | 0 | true | drop at once and count |
+//! | 0 | false | block until space (lossless) |
+//! | 100 ms | false | wait 100 ms, then block (lossless) |
+//!
+//! Memory: each thread that logs holds `capacity × slot_size` bytes (512 KiB
+//! with the defaults), allocated and touched on its first call.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::lifecycle::{install_panic_hook, Guard};
+use crate::logger::{self, Shared};
+use crate::pipeline::format::{Diagnostics, Formatter};
+use crate::pipeline::sinks::SinkHandle;
+use crate::pipeline::timestamp::Precision;
+use crate::pipeline::worker::{Worker, WorkerConfig};
+use crate::record::HEADER_LEN;
+use crate::ring::{RingShape, WaitPolicy};
+use crate::sink::{Sink, Stdout};
+use crate::{clock, Error, Level};
+
+/// Starts configuring a logger. See [`LoggerBuilder`].
+pub fn builder() -> LoggerBuilder {
+    LoggerBuilder::default()
+}
+
+/// Settings for a logger; [`LoggerBuilder::install`] checks them all and
+/// starts the worker. The module docs list every default.
+#[must_use = "a builder does nothing until `.install()`"]
+pub struct LoggerBuilder {
+    sinks: Vec<Box<dyn Sink>>,
+    level: Level,
+    wait: Duration,
+    drop_on_full: bool,
+    capacity: usize,
+    slot_size: usize,
+    protected_from: Option<Level>,
+    protected_reserve: Option<usize>,
+    preallocated: usize,
+    batch_records: usize,
+    batch_bytes: usize,
+    sink_queue: usize,
+    flush_timeout: Duration,
+    pin_worker: Option<usize>,
+    precision: Precision,
+    service: Option<String>,
+    environment: Option<String>,
+    flush_on_panic: bool,
+    drop_summary_every: Duration,
+}
+
+impl Default for LoggerBuilder {
+    fn default() -> Self {
+        LoggerBuilder {
+            sinks: Vec::new(),
+            level: Level::Info,
+            wait: Duration::from_millis(50),
+            drop_on_full: true,
+            capacity: 4096,
+            slot_size: 128,
+            protected_from: Some(Level::Error),
+            protected_reserve: None,
+            preallocated: 2,
+            batch_records: 1024,
+            batch_bytes: 256 << 10,
+            sink_queue: 64,
+            flush_timeout: Duration::from_secs(5),
+            pin_worker: None,
+            precision: Precision::Millis,
+            service: None,
+            environment: None,
+            flush_on_panic: false,
+            drop_summary_every: Duration::from_secs(1),
+        }
+    }
+}
+
+impl LoggerBuilder {
+    /// Adds a sink. Without any, records go to `Stdout::json()`.
+    pub fn sink(mut self, sink: impl Sink) -> Self {
+        self.sinks.push(Box::new(sink));
+        self
+    }
+
+    /// The lowest level recorded.
+    pub fn level(mut self, level: Level) -> Self {
+        self.level = level;
+        self
+    }
+
+    /// What a call does when its ring is full: wait up to `wait` for space,
+    /// then drop the record and count it (`drop_on_full`), or keep waiting
+    /// until there is space (lossless).
+    pub fn backpressure(mut self, wait: Duration, drop_on_full: bool) -> Self {
+        self.wait = wait;
+        self.drop_on_full = drop_on_full;
+        self
+    }
+
+    /// Slots in each producer ring (a power of two, at least 4).
+    pub fn capacity(mut self, slots: usize) -> Self {
+        self.capacity = slots;
+        self
+    }
+
+    /// Bytes per slot (a power of two, at least 32). A record takes as many
+    /// contiguous slots as it needs, up to half the ring.
+    pub fn slot_size(mut self, bytes: usize) -> Self {
+        self.slot_size = bytes;
+        self
+    }
+
+    /// Levels at and above `from` are protected: lower levels are dropped
+    /// first (they cannot use the protected reserve). `None` protects none.
+    pub fn protected_levels(mut self, from: Option<Level>) -> Self {
+        self.protected_from = from;
+        self
+    }
+
+    /// Slots of each ring that only protected levels may fill.
+    pub fn protected_reserve(mut self, slots: usize) -> Self {
+        self.protected_reserve = Some(slots);
+        self
+    }
+
+    /// Rings allocated at install, before any thread logs.
+    pub fn preallocated_producers(mut self, rings: usize) -> Self {
+        self.preallocated = rings;
+        self
+    }
+
+    /// Records per hand-off to the sinks, at most.
+    pub fn batch_records(mut self, records: usize) -> Self {
+        self.batch_records = records;
+        self
+    }
+
+    /// Bytes per hand-off to the sinks, roughly at most.
+    pub fn batch_bytes(mut self, bytes: usize) -> Self {
+        self.batch_bytes = bytes;
+        self
+    }
+
+    /// Batches that may wait for each sink.
+    pub fn sink_queue(mut self, batches: usize) -> Self {
+        self.sink_queue = batches;
+        self
+    }
+
+    /// How long `flush()` and shutdown wait for the worker and sinks.
+    pub fn flush_timeout(mut self, timeout: Duration) -> Self {
+        self.flush_timeout = timeout;
+        self
+    }
+
+    /// Pins the worker thread to a core (0-based).
+    pub fn pin_worker(mut self, core: usize) -> Self {
+        self.pin_worker = Some(core);
+        self
+    }
+
+    /// Digits of the timestamps' fraction of a second.
+    pub fn timestamp_precision(mut self, precision: Precision) -> Self {
+        self.precision = precision;
+        self
+    }
+
+    /// The service name in the envelope's diagnostics.
+    pub fn service(mut self, name: impl Into<String>) -> Self {
+        self.service = Some(name.into());
+        self
+    }
+
+    /// The environment name in the envelope's diagnostics.
+    pub fn environment(mut self, env: impl Into<String>) -> Self {
+        self.environment = Some(env.into());
+        self
+    }
+
+    /// On panic: run the previous hook, log the panic as CRITICAL, flush.
+    pub fn flush_on_panic(mut self, on: bool) -> Self {
+        self.flush_on_panic = on;
+        self
+    }
+
+    /// How often the worker writes a "N records dropped" summary (when
+    /// there were drops).
+    pub fn drop_summary_interval(mut self, every: Duration) -> Self {
+        self.drop_summary_every = every;
+        self
+    }
+
+    fn shape(&self) -> Result<RingShape, Error> {
+        if !self.capacity.is_power_of_two() || self.capacity < 4 {
+            return Err(Error::invalid("capacity", self.capacity, "a power of two of at least 4"));
+        }
+        if !self.slot_size.is_power_of_two() || self.slot_size < HEADER_LEN.next_power_of_two() {
+            return Err(Error::invalid(
+                "slot_size",
+                self.slot_size,
+                "a power of two of at least 32 bytes (a record header takes 24)",
+            ));
+        }
+        let bytes = self.capacity.checked_mul(self.slot_size);
+        if bytes.is_none_or(|b| b < 4096) {
+            return Err(Error::invalid(
+                "capacity",
+                format!("{} (× slot_size {})", self.capacity, self.slot_size),
+                "capacity × slot_size of at least 4 KiB",
+            ));
+        }
+        if bytes.is_some_and(|b| b > 1 << 32) {
+            return Err(Error::invalid(
+                "capacity",
+                format!("{} (× slot_size {})", self.capacity, self.slot_size),
+                "capacity × slot_size of at most 4 GiB",
+            ));
+        }
+        let protected_reserve = self.protected_reserve.unwrap_or(self.capacity / 8);
+        if protected_reserve >= self.capacity / 2 {
+            return Err(Error::invalid("protected_reserve", protected_reserve, "fewer slots than half the capacity"));
+        }
+        Ok(RingShape {
+            slots: self.capacity,
+            slot_size: self.slot_size,
+            protected_reserve: if self.protected_from.is_some() { protected_reserve } else { 0 },
+            policy: WaitPolicy {
+                wait: self.wait,
+                drop_on_full: self.drop_on_full,
+            },
+            protected_from: self.protected_from.map_or(8, |l| l as u8),
+        })
+    }
+
+    fn validate(&self) -> Result<RingShape, Error> {
+        let shape = self.shape()?;
+        if self.batch_records == 0 {
+            return Err(Error::invalid("batch_records", 0, "at least 1"));
+        }
+        if self.batch_bytes == 0 {
+            return Err(Error::invalid("batch_bytes", 0, "at least 1"));
+        }
+        if self.sink_queue == 0 {
+            return Err(Error::invalid("sink_queue", 0, "at least 1"));
+        }
+        if self.flush_timeout.is_zero() {
+            return Err(Error::invalid("flush_timeout", "0s", "a positive duration"));
+        }
+        if let Some(core) = self.pin_worker {
+            let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+            if core >= cores {
+                return Err(Error::invalid("pin_worker", core, "a core index below the number of cores"));
+            }
+        }
+        Ok(shape)
+    }
+
+    /// Checks every setting, opens every sink, starts the sink threads and
+    /// the worker, and installs the logger for the whole process.
+    ///
+    /// Fails, naming the setting or sink, on an invalid setting, a sink that
+    /// cannot open, or when another logger is installed (drop its guard
+    /// first). Nothing is left running after an error.
+    pub fn install(mut self) -> Result<Guard, Error> {
+        let shape = self.validate()?;
+        if logger::installed().is_some() {
+            return Err(Error::AlreadyInstalled);
+        }
+        if self.sinks.is_empty() {
+            self.sinks.push(Box::new(Stdout::json()));
+        }
+        for sink in &mut self.sinks {
+            sink.open().map_err(|source| Error::SinkOpen {
+                sink: sink.name().to_string(),
+                source,
+            })?;
+        }
+        clock::init();
+        let shared = Arc::new(Shared::new(
+            logger::next_epoch(),
+            shape,
+            self.preallocated,
+            self.flush_timeout,
+            self.flush_on_panic,
+        ));
+        let mut sinks = Vec::with_capacity(self.sinks.len());
+        for sink in self.sinks.drain(..) {
+            sinks.push(SinkHandle::spawn(sink, self.sink_queue, shared.clone())?);
+        }
+        let formatter = Formatter::new(self.precision, self.diagnostics());
+        let cfg = WorkerConfig {
+            batch_records: self.batch_records,
+            batch_bytes: self.batch_bytes,
+            lossless: !self.drop_on_full,
+            drop_summary_every: self.drop_summary_every,
+            idle_park: Duration::from_millis(1),
+        };
+        let worker = Worker::new(shared.clone(), cfg, sinks, formatter);
+        let pin = self.pin_worker;
+        let (ready_tx, ready_rx) = std::sync::mpsc::sync_channel(1);
+        let handle = std::thread::Builder::new()
+            .name("fapilog-worker".into())
+            .spawn(move || {
+                let pinned = pin.map_or(Ok(()), crate::affinity::pin_current_thread);
+                let ok = pinned.is_ok();
+                let _ = ready_tx.send(pinned);
+                if ok {
+                    worker.run();
+                } else {
+                    worker.abandon();
+                }
+            })
+            .map_err(|source| Error::Spawn {
+                thread: "fapilog-worker".into(),
+                source,
+            })?;
+        let started = ready_rx.recv().unwrap_or(Ok(()));
+        if let Err(e) = started {
+            let _ = handle.join();
+            return Err(Error::invalid("pin_worker", format!("{pin:?}: {e}"), "a core this process may run on"));
+        }
+        shared.control.set_worker(handle.thread().clone());
+        *shared.worker.lock() = Some(handle);
+        let epoch = shared.epoch;
+        let flush_on_panic = self.flush_on_panic;
+        if let Err(e) = logger::publish(shared.clone()) {
+            // Stop the worker we started; nothing was logged to it.
+            let _ = shared.control.shutdown(self.flush_timeout);
+            if let Some(h) = shared.worker.lock().take() {
+                let _ = h.join();
+            }
+            return Err(e);
+        }
+        crate::level::set_level(Some(self.level));
+        if flush_on_panic {
+            install_panic_hook();
+        }
+        Ok(Guard { epoch })
+    }
+
+    fn diagnostics(&self) -> Diagnostics {
+        let service = self
+            .service
+            .clone()
+            .or_else(|| std::env::var("FAPILOG_SERVICE").ok())
+            .unwrap_or_else(|| "fapilog".into());
+        let env = self
+            .environment
+            .clone()
+            .or_else(|| std::env::var("FAPILOG_ENV").ok())
+            .unwrap_or_else(|| "dev".into());
+        Diagnostics::new(&service, &env, &hostname(), std::process::id())
+    }
+}
+
+/// The machine's host name, or `"unknown"`.
+fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|s| s.trim().to_string())
+        .ok()
+        .filter(|s| !s.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "unknown".into())
+}
+

@@ -1,0 +1,120 @@
+//! Install guard, `flush()`, `shutdown()` and the panic hook.
+//!
+//! Nothing is lost at the end of a program that shuts fapilog down: dropping
+//! the [`Guard`] (or calling [`shutdown`]) stops new records, drains every
+//! ring, hands the rest to the sinks, flushes and closes them, and waits for
+//! that up to the flush timeout (5 s by default). Call [`shutdown`] before
+//! `std::process::exit`, which skips destructors.
+
+use std::sync::Once;
+
+use crate::logger::{self, Shared};
+
+/// Keeps the logger installed; dropping it shuts the logger down, draining
+/// and flushing every record logged before.
+///
+/// Bind it to a named variable for the life of `main`: `let _guard = …`.
+/// Binding it to `_` drops it at once, which shuts logging down immediately.
+#[must_use = "dropping the guard shuts the logger down at once: bind it with `let _guard = ...`"]
+#[derive(Debug)]
+pub struct Guard {
+    pub(crate) epoch: usize,
+}
+
+impl Guard {
+    /// Shuts the logger down now (as dropping the guard does) and says
+    /// whether every sink confirmed its flush within the timeout.
+    pub fn shutdown(self) -> bool {
+        let done = shutdown_epoch(self.epoch);
+        std::mem::forget(self);
+        done
+    }
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        shutdown_epoch(self.epoch);
+    }
+}
+
+/// Drains the rings and flushes every sink; waits up to the flush timeout.
+/// Returns true when every sink confirmed in time (also when no logger is
+/// installed).
+///
+/// Records logged by this thread before the call are all included; records
+/// other threads log meanwhile may be.
+pub fn flush() -> bool {
+    let Some(shared) = logger::installed() else {
+        return true;
+    };
+    report(&shared, "flush", shared.control.flush(shared.flush_timeout))
+}
+
+/// Shuts the installed logger down: stops new records, drains, flushes and
+/// closes every sink, waiting up to the flush timeout. Returns true when
+/// everything was written in time. Later log calls are ignored until a new
+/// logger is installed.
+pub fn shutdown() -> bool {
+    match logger::installed() {
+        Some(shared) => shutdown_epoch(shared.epoch),
+        None => true,
+    }
+}
+
+fn shutdown_epoch(epoch: usize) -> bool {
+    let Some(shared) = logger::installed().filter(|s| s.epoch == epoch) else {
+        return true;
+    };
+    let Some(shared) = logger::unpublish().filter(|s| s.epoch == shared.epoch) else {
+        return true;
+    };
+    let result = shared.control.shutdown(shared.flush_timeout);
+    let ok = report(&shared, "shutdown", result.clone());
+    if result.is_ok() {
+        if let Some(worker) = shared.worker.lock().take() {
+            let _ = worker.join();
+        }
+    }
+    ok
+}
+
+/// Tells stderr what a flush or shutdown could not finish: the only place
+/// left to say it.
+fn report(shared: &Shared, what: &str, result: Result<Vec<String>, ()>) -> bool {
+    match result {
+        Ok(late) if late.is_empty() => true,
+        Ok(late) => {
+            eprintln!(
+                "fapilog: {what}: sink(s) {} did not confirm within {:?}; their last records may be lost",
+                late.join(", "),
+                shared.flush_timeout
+            );
+            false
+        }
+        Err(()) => {
+            let s = shared.stats();
+            eprintln!(
+                "fapilog: {what}: the worker did not finish within {:?}; {} slot(s) were still queued",
+                shared.flush_timeout, s.queue_depth
+            );
+            false
+        }
+    }
+}
+
+/// Installs (once per process) a panic hook that runs the previous hook,
+/// then logs the panic as a CRITICAL record and flushes, when the installed
+/// logger asked for it (`LoggerBuilder::flush_on_panic`).
+pub(crate) fn install_panic_hook() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            previous(info);
+            if logger::installed().is_some_and(|s| s.flush_on_panic) {
+                crate::critical!(target: "panic", panic = %info, "thread panicked");
+                flush();
+            }
+        }));
+    });
+}

@@ -1,0 +1,426 @@
+//! The installed logger and the caller's side of a log call.
+//!
+//! Each thread that logs leases a ring from the installed logger on its first
+//! call (the one call that allocates and locks) and keeps it in a
+//! thread-local until it exits, when the ring returns to the logger's free
+//! list for the next new thread. After that, a call is:
+//!
+//! 1. the level gate (in the macro: a constant and one relaxed load);
+//! 2. a raw timestamp ([`crate::clock`]);
+//! 3. the thread-local lease, checked against the logger's epoch (one
+//!    relaxed load), so a lease from an earlier logger is never used;
+//! 4. [`Ring::write`]: encode into the slots and publish with one release
+//!    store.
+//!
+//! No allocation, lock or system call on that path, for every value type.
+
+use std::cell::Cell;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+use std::time::{Duration, Instant};
+
+use parking_lot::Mutex;
+
+use crate::pipeline::control::Control;
+use crate::record::{Callsite, Fields};
+use crate::ring::{Ring, RingShape, WaitPolicy};
+use crate::stats::{DropReason, Stats, WorkerCounters};
+use crate::{clock, Level};
+
+/// Epoch of the installed logger; 0 when none is.
+static EPOCH: AtomicUsize = AtomicUsize::new(0);
+/// The installed logger, or the last one (kept for `stats()` after shutdown).
+static CURRENT: Mutex<Option<Arc<Shared>>> = parking_lot::const_mutex(None);
+/// Records logged while this thread's lease was already torn down (from other
+/// thread-local destructors at thread exit).
+static LATE_DROPS: AtomicU64 = AtomicU64::new(0);
+
+/// State shared by callers (through their leases), the worker and `stats()`.
+pub(crate) struct Shared {
+    pub epoch: usize,
+    pub shape: RingShape,
+    rings: Mutex<RingSet>,
+    /// Bumped whenever a ring is added, so the worker refreshes its list.
+    rings_version: AtomicUsize,
+    pub counters: WorkerCounters,
+    /// Set once the logger is shut down (or shutting down).
+    pub closed: AtomicBool,
+    /// Flush and shutdown requests to the worker.
+    pub control: Control,
+    /// How long `flush()` and shutdown wait for the sinks.
+    pub flush_timeout: Duration,
+    /// Log panics and flush from the panic hook.
+    pub flush_on_panic: bool,
+    /// The worker thread, joined at shutdown.
+    pub worker: Mutex<Option<std::thread::JoinHandle<()>>>,
+}
+
+#[derive(Default)]
+struct RingSet {
+    all: Vec<Arc<Ring>>,
+    free: Vec<Arc<Ring>>,
+}
+
+impl Shared {
+    pub(crate) fn new(
+        epoch: usize,
+        shape: RingShape,
+        preallocate: usize,
+        flush_timeout: Duration,
+        flush_on_panic: bool,
+    ) -> Shared {
+        let rings: Vec<Arc<Ring>> = (0..preallocate).map(|_| Arc::new(Ring::new(shape))).collect();
+        Shared {
+            epoch,
+            shape,
+            rings: Mutex::new(RingSet {
+                all: rings.clone(),
+                free: rings,
+            }),
+            rings_version: AtomicUsize::new(1),
+            counters: WorkerCounters::default(),
+            closed: AtomicBool::new(false),
+            control: Control::default(),
+            flush_timeout,
+            flush_on_panic,
+            worker: Mutex::new(None),
+        }
+    }
+
+    fn lease(&self) -> Arc<Ring> {
+        let mut set = self.rings.lock();
+        if let Some(ring) = set.free.pop() {
+            return ring;
+        }
+        let ring = Arc::new(Ring::new(self.shape));
+        set.all.push(ring.clone());
+        self.rings_version.fetch_add(1, Ordering::Release);
+        ring
+    }
+
+    fn give_back(&self, ring: Arc<Ring>) {
+        self.rings.lock().free.push(ring);
+    }
+
+    /// The current version of the ring list and, if it differs from `seen`,
+    /// a copy of the list.
+    pub(crate) fn rings_if_changed(&self, seen: usize) -> Option<(usize, Vec<Arc<Ring>>)> {
+        let now = self.rings_version.load(Ordering::Acquire);
+        (now != seen).then(|| (now, self.rings.lock().all.clone()))
+    }
+
+    pub(crate) fn stats(&self) -> Stats {
+        let mut s = Stats::default();
+        for ring in &self.rings.lock().all {
+            s.add_producer(ring.counters());
+            s.queue_depth += ring.depth() as u64;
+        }
+        s.add_worker(&self.counters);
+        s.finish()
+    }
+}
+
+/// Makes `shared` the installed logger. Fails if one is installed.
+pub(crate) fn publish(shared: Arc<Shared>) -> Result<(), crate::Error> {
+    let mut current = CURRENT.lock();
+    if EPOCH.load(Ordering::Acquire) != 0 {
+        return Err(crate::Error::AlreadyInstalled);
+    }
+    EPOCH.store(shared.epoch, Ordering::Release);
+    *current = Some(shared);
+    Ok(())
+}
+
+/// The next epoch number (never 0).
+pub(crate) fn next_epoch() -> usize {
+    static NEXT: AtomicUsize = AtomicUsize::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+/// Stops new records from reaching the installed logger and returns it.
+pub(crate) fn unpublish() -> Option<Arc<Shared>> {
+    let current = CURRENT.lock();
+    let shared = current.as_ref()?.clone();
+    if EPOCH.load(Ordering::Acquire) != shared.epoch {
+        return None;
+    }
+    crate::level::set_level(None);
+    EPOCH.store(0, Ordering::Release);
+    shared.closed.store(true, Ordering::Release);
+    Some(shared)
+}
+
+/// The installed logger, if any.
+pub(crate) fn installed() -> Option<Arc<Shared>> {
+    let current = CURRENT.lock();
+    let shared = current.as_ref()?;
+    (EPOCH.load(Ordering::Acquire) == shared.epoch).then(|| shared.clone())
+}
+
+/// Counters of the installed logger, or of the last one after shutdown.
+pub fn stats() -> Stats {
+    let shared = CURRENT.lock().clone();
+    let mut s = shared.map(|s| s.stats()).unwrap_or_default();
+    s.dropped += LATE_DROPS.load(Ordering::Relaxed);
+    s
+}
+
+/// A thread's lease on a ring.
+struct Lease {
+    ring: Cell<*const Ring>,
+    owner: Cell<Option<Arc<Shared>>>,
+    epoch: Cell<usize>,
+    /// A record is being written on this thread (re-entrancy guard).
+    busy: Cell<bool>,
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        self.release();
+    }
+}
+
+impl Lease {
+    const fn new() -> Lease {
+        Lease {
+            ring: Cell::new(std::ptr::null()),
+            owner: Cell::new(None),
+            epoch: Cell::new(0),
+            busy: Cell::new(false),
+        }
+    }
+
+    fn release(&self) {
+        let ring = self.ring.replace(std::ptr::null());
+        self.epoch.set(0);
+        if ring.is_null() {
+            return;
+        }
+        // SAFETY: `ring` came from `Arc::into_raw` in `renew` and this lease
+        // holds that reference; it is cleared above so it is taken once.
+        let ring = unsafe { Arc::from_raw(ring) };
+        if let Some(owner) = self.owner.take() {
+            owner.give_back(ring);
+        }
+    }
+
+    /// Leases a ring from the installed logger; false if none is installed.
+    #[cold]
+    fn renew(&self) -> bool {
+        self.release();
+        let Some(shared) = installed() else {
+            return false;
+        };
+        let ring = shared.lease();
+        self.ring.set(Arc::into_raw(ring));
+        self.epoch.set(shared.epoch);
+        self.owner.set(Some(shared));
+        true
+    }
+}
+
+thread_local! {
+    static LEASE: Lease = const { Lease::new() };
+}
+
+/// Resets the busy flag if user code panics mid-record, and counts the loss.
+struct BusyGuard<'a> {
+    lease: &'a Lease,
+    ring: &'a Ring,
+    level: Level,
+}
+
+impl Drop for BusyGuard<'_> {
+    fn drop(&mut self) {
+        // Only reached by unwinding: the normal path forgets the guard.
+        self.lease.busy.set(false);
+        self.ring.counters().drop_record(DropReason::Panicked, self.level);
+    }
+}
+
+/// Outcome of a non-blocking attempt.
+#[doc(hidden)]
+#[derive(Debug, PartialEq, Eq)]
+pub enum TryLog {
+    /// Written (or deliberately not: no logger, re-entrant call).
+    Done,
+    /// The ring is full; nothing was written or counted.
+    Full,
+}
+
+/// Writes one record with `policy` (`None`: the ring's own). The shared body
+/// of every log call.
+#[inline(always)]
+fn write<F: Fields + ?Sized>(
+    callsite: &'static Callsite,
+    message: std::fmt::Arguments<'_>,
+    fields: &F,
+    policy: Option<&WaitPolicy>,
+) -> TryLog {
+    let timestamp = clock::now_raw();
+    let level = callsite.level;
+    LEASE
+        .try_with(|lease| {
+            let ring = lease.ring.get();
+            if ring.is_null() || lease.busy.get() || lease.epoch.get() != EPOCH.load(Ordering::Relaxed) {
+                return write_slow(lease, callsite, message, fields, policy, timestamp);
+            }
+            // SAFETY: a non-null `ring` is kept alive by the lease's Arc.
+            let ring = unsafe { &*ring };
+            write_leased(lease, ring, callsite, message, fields, policy, timestamp)
+        })
+        .unwrap_or_else(|_| {
+            LATE_DROPS.fetch_add(1, Ordering::Relaxed);
+            let _ = level;
+            TryLog::Done
+        })
+}
+
+#[inline(always)]
+fn write_leased<F: Fields + ?Sized>(
+    lease: &Lease,
+    ring: &Ring,
+    callsite: &'static Callsite,
+    message: std::fmt::Arguments<'_>,
+    fields: &F,
+    policy: Option<&WaitPolicy>,
+    timestamp: u64,
+) -> TryLog {
+    let shape = ring.shape();
+    let level = callsite.level;
+    lease.busy.set(true);
+    let guard = BusyGuard { lease, ring, level };
+    let protected = level as u8 >= shape.protected_from;
+    let policy = policy.unwrap_or(&shape.policy);
+    // SAFETY: this thread holds the lease, so it is the ring's only producer,
+    // and `busy` keeps a nested call on this thread from entering `write`.
+    let written = unsafe { ring.write(policy, protected, callsite, timestamp, message, fields) };
+    std::mem::forget(guard);
+    lease.busy.set(false);
+    match (written, policy == &WaitPolicy::NO_WAIT) {
+        (true, _) => TryLog::Done,
+        (false, true) => TryLog::Full,
+        (false, false) => {
+            ring.counters().drop_record(DropReason::QueueFull, level);
+            TryLog::Done
+        }
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn write_slow<F: Fields + ?Sized>(
+    lease: &Lease,
+    callsite: &'static Callsite,
+    message: std::fmt::Arguments<'_>,
+    fields: &F,
+    policy: Option<&WaitPolicy>,
+    timestamp: u64,
+) -> TryLog {
+    if lease.busy.get() {
+        // A `Display` impl (or a format argument) logged while its own record
+        // was being written on this thread.
+        // SAFETY: busy implies a live lease with a non-null ring.
+        let ring = unsafe { &*lease.ring.get() };
+        ring.counters().drop_record(DropReason::Reentrant, callsite.level);
+        return TryLog::Done;
+    }
+    if !lease.renew() {
+        return TryLog::Done;
+    }
+    // SAFETY: `renew` succeeded, so the lease holds a live ring.
+    let ring = unsafe { &*lease.ring.get() };
+    write_leased(lease, ring, callsite, message, fields, policy, timestamp)
+}
+
+/// The body of every synchronous log macro.
+#[doc(hidden)]
+#[inline(always)]
+pub fn log<F: Fields>(callsite: &'static Callsite, message: std::fmt::Arguments<'_>, fields: &F) {
+    write(callsite, message, fields, None);
+}
+
+/// One non-blocking attempt, for the async macros.
+#[doc(hidden)]
+#[inline(always)]
+pub fn try_log<F: Fields>(callsite: &'static Callsite, message: std::fmt::Arguments<'_>, fields: &F) -> TryLog {
+    write(callsite, message, fields, Some(&WaitPolicy::NO_WAIT))
+}
+
+/// Wakers of async log calls waiting for space.
+static ASYNC_WAITERS: Mutex<Vec<Waker>> = parking_lot::const_mutex(Vec::new());
+static ASYNC_WAITING: AtomicBool = AtomicBool::new(false);
+
+/// Wakes async log calls waiting for space (called by the worker).
+pub(crate) fn wake_async_waiters() {
+    if ASYNC_WAITING.swap(false, Ordering::AcqRel) {
+        for waker in ASYNC_WAITERS.lock().drain(..) {
+            waker.wake();
+        }
+    }
+}
+
+/// The waiting half of an async log call: yields to the executor until the
+/// worker has freed space, for at most the backpressure wait.
+#[doc(hidden)]
+pub struct AsyncWait {
+    callsite: &'static Callsite,
+    deadline: Option<Instant>,
+}
+
+impl AsyncWait {
+    #[doc(hidden)]
+    pub fn new(callsite: &'static Callsite) -> AsyncWait {
+        AsyncWait {
+            callsite,
+            deadline: None,
+        }
+    }
+
+    /// Waits for space. Returns false (after counting the drop) when the
+    /// policy gives up.
+    #[doc(hidden)]
+    pub async fn space(&mut self) -> bool {
+        let policy = installed().map(|s| s.shape.policy).unwrap_or(WaitPolicy::NO_WAIT);
+        let deadline = *self.deadline.get_or_insert_with(|| Instant::now() + policy.wait);
+        if policy.drop_on_full && Instant::now() >= deadline {
+            drop_async(self.callsite.level);
+            return false;
+        }
+        YieldOnce(false).await;
+        true
+    }
+}
+
+#[cold]
+fn drop_async(level: Level) {
+    LEASE.with(|lease| {
+        let ring = lease.ring.get();
+        if ring.is_null() {
+            LATE_DROPS.fetch_add(1, Ordering::Relaxed);
+        } else {
+            // SAFETY: a non-null ring is kept alive by the lease; the counters
+            // are written by the thread holding the lease, which we are.
+            unsafe { &*ring }.counters().drop_record(DropReason::QueueFull, level);
+        }
+    });
+}
+
+/// Pending once, with the waker registered for the worker's next pass.
+struct YieldOnce(bool);
+
+impl Future for YieldOnce {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.0 {
+            return Poll::Ready(());
+        }
+        self.0 = true;
+        ASYNC_WAITERS.lock().push(cx.waker().clone());
+        ASYNC_WAITING.store(true, Ordering::Release);
+        Poll::Pending
+    }
+}

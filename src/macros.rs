@@ -1,0 +1,301 @@
+//! `info!`, `warn!`, … and `event!`: tracing's field grammar.
+//!
+//! ```
+//! # let (req_path, err, peer, n, max) = ("/a", "timeout", "10.0.0.1", 1, 3);
+//! # let user = "ada";
+//! fapilog::info!(user_id = 42, path = req_path, latency_ms = 3.2, "request handled");
+//! fapilog::warn!(target: "app::db", ?err, %peer, "retrying {} of {}", n, max);
+//! fapilog::debug!(http.status = 200, "user name" = user, user, "done");
+//! ```
+//!
+//! - `key = value` for any [`ToValue`](crate::record::ToValue); `key = %v`
+//!   (`Display`), `key = ?v` (`Debug`);
+//! - `ident`, `%ident`, `?ident` shorthands (the name is the variable's),
+//!   also for dotted paths (`req.id`);
+//! - dotted (`http.status`) and quoted (`"user name"`) field names;
+//! - `target: "…"` first, to name the logger (default: the module path);
+//! - a message last: a string literal with format arguments.
+//!
+//! Each macro expands to a level check (a constant and one relaxed load), a
+//! `static` [`Callsite`](crate::record::Callsite) holding names, level and
+//! location, and one call to `fapilog::__private::log` with a tuple of the
+//! values. Values are evaluated only when the level is enabled.
+
+/// Logs a record at a level given as an expression of type [`Level`](crate::Level)
+/// that is a constant (`fapilog::Level::Info`).
+#[macro_export]
+macro_rules! event {
+    (target: $target:expr, $lvl:expr, $($rest:tt)*) => {
+        $crate::__fields!(@munch (sync $target, $lvl) [] [] $($rest)*)
+    };
+    ($lvl:expr, $($rest:tt)*) => {
+        $crate::__fields!(@munch (sync ::core::module_path!(), $lvl) [] [] $($rest)*)
+    };
+}
+
+/// Like [`event!`], for async code: returns a future that, when the ring is
+/// full, yields to the executor (instead of parking the thread) until the
+/// worker frees space, within the backpressure wait. No runtime dependency.
+///
+/// Values are evaluated once; format arguments of the message may be
+/// evaluated again on each attempt.
+#[macro_export]
+macro_rules! event_async {
+    (target: $target:expr, $lvl:expr, $($rest:tt)*) => {
+        $crate::__fields!(@munch (async $target, $lvl) [] [] $($rest)*)
+    };
+    ($lvl:expr, $($rest:tt)*) => {
+        $crate::__fields!(@munch (async ::core::module_path!(), $lvl) [] [] $($rest)*)
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __fields {
+    // key = ?value / key = %value / key = value
+    (@munch $h:tt [$($n:tt)*] [$($v:tt)*] $($k:ident).+ = ? $val:expr $(, $($rest:tt)*)?) => {
+        $crate::__fields!(@munch $h [$($n)* {::core::stringify!($($k).+)}] [$($v)* {$crate::__private::DebugValue(&$val)}] $($($rest)*)?)
+    };
+    (@munch $h:tt [$($n:tt)*] [$($v:tt)*] $($k:ident).+ = % $val:expr $(, $($rest:tt)*)?) => {
+        $crate::__fields!(@munch $h [$($n)* {::core::stringify!($($k).+)}] [$($v)* {$crate::__private::DisplayValue(&$val)}] $($($rest)*)?)
+    };
+    (@munch $h:tt [$($n:tt)*] [$($v:tt)*] $($k:ident).+ = $val:expr $(, $($rest:tt)*)?) => {
+        $crate::__fields!(@munch $h [$($n)* {::core::stringify!($($k).+)}] [$($v)* {&$val}] $($($rest)*)?)
+    };
+    // "quoted name" = ?value / %value / value
+    (@munch $h:tt [$($n:tt)*] [$($v:tt)*] $k:literal = ? $val:expr $(, $($rest:tt)*)?) => {
+        $crate::__fields!(@munch $h [$($n)* {$k}] [$($v)* {$crate::__private::DebugValue(&$val)}] $($($rest)*)?)
+    };
+    (@munch $h:tt [$($n:tt)*] [$($v:tt)*] $k:literal = % $val:expr $(, $($rest:tt)*)?) => {
+        $crate::__fields!(@munch $h [$($n)* {$k}] [$($v)* {$crate::__private::DisplayValue(&$val)}] $($($rest)*)?)
+    };
+    (@munch $h:tt [$($n:tt)*] [$($v:tt)*] $k:literal = $val:expr $(, $($rest:tt)*)?) => {
+        $crate::__fields!(@munch $h [$($n)* {$k}] [$($v)* {&$val}] $($($rest)*)?)
+    };
+    // ?ident / %ident / ident shorthands
+    (@munch $h:tt [$($n:tt)*] [$($v:tt)*] ? $($k:ident).+ $(, $($rest:tt)*)?) => {
+        $crate::__fields!(@munch $h [$($n)* {::core::stringify!($($k).+)}] [$($v)* {$crate::__private::DebugValue(&$($k).+)}] $($($rest)*)?)
+    };
+    (@munch $h:tt [$($n:tt)*] [$($v:tt)*] % $($k:ident).+ $(, $($rest:tt)*)?) => {
+        $crate::__fields!(@munch $h [$($n)* {::core::stringify!($($k).+)}] [$($v)* {$crate::__private::DisplayValue(&$($k).+)}] $($($rest)*)?)
+    };
+    (@munch $h:tt [$($n:tt)*] [$($v:tt)*] $($k:ident).+ $(, $($rest:tt)*)?) => {
+        $crate::__fields!(@munch $h [$($n)* {::core::stringify!($($k).+)}] [$($v)* {&$($k).+}] $($($rest)*)?)
+    };
+    // the message, last
+    (@munch $h:tt [$($n:tt)*] [$($v:tt)*] $msg:literal $($args:tt)*) => {
+        $crate::__fields!(@emit $h [$($n)*] [$($v)*] ($msg $($args)*))
+    };
+    // no message
+    (@munch $h:tt [$($n:tt)*] [$($v:tt)*]) => {
+        $crate::__fields!(@emit $h [$($n)*] [$($v)*] (""))
+    };
+
+    (@emit (sync $target:expr, $lvl:expr) [$({$n:expr})*] [$({$v:expr})*] ($($msg:tt)*)) => {{
+        const __LEVEL: $crate::Level = $lvl;
+        if $crate::__private::statically_enabled(__LEVEL) && $crate::enabled(__LEVEL) {
+            static __CALLSITE: $crate::record::Callsite = $crate::record::Callsite::new(
+                __LEVEL, $target, ::core::file!(), ::core::line!(), &[$($n),*],
+            );
+            $crate::__private::log(&__CALLSITE, ::core::format_args!($($msg)*), &($($v,)*));
+        }
+    }};
+    (@emit (async $target:expr, $lvl:expr) [$({$n:expr})*] [$({$v:expr})*] ($($msg:tt)*)) => {
+        async {
+            const __LEVEL: $crate::Level = $lvl;
+            if $crate::__private::statically_enabled(__LEVEL) && $crate::enabled(__LEVEL) {
+                static __CALLSITE: $crate::record::Callsite = $crate::record::Callsite::new(
+                    __LEVEL, $target, ::core::file!(), ::core::line!(), &[$($n),*],
+                );
+                match ($($v,)*) {
+                    __fields => {
+                        let mut __wait = $crate::__private::AsyncWait::new(&__CALLSITE);
+                        while $crate::__private::try_log(&__CALLSITE, ::core::format_args!($($msg)*), &__fields)
+                            == $crate::__private::TryLog::Full
+                        {
+                            if !__wait.space().await {
+                                break;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+}
+
+/// Logs at `TRACE`: very fine-grained diagnostics. See the [module docs](crate::macros) for the grammar.
+#[macro_export]
+macro_rules! trace {
+    (target: $target:expr, $($rest:tt)*) => {
+        $crate::event!(target: $target, $crate::Level::Trace, $($rest)*)
+    };
+    ($($rest:tt)*) => {
+        $crate::event!($crate::Level::Trace, $($rest)*)
+    };
+}
+
+/// Returns a future that logs at `TRACE`: very fine-grained diagnostics. See the [module docs](crate::macros) for the grammar.
+#[macro_export]
+macro_rules! trace_async {
+    (target: $target:expr, $($rest:tt)*) => {
+        $crate::event_async!(target: $target, $crate::Level::Trace, $($rest)*)
+    };
+    ($($rest:tt)*) => {
+        $crate::event_async!($crate::Level::Trace, $($rest)*)
+    };
+}
+
+/// Logs at `DEBUG`: diagnostics for developers. See the [module docs](crate::macros) for the grammar.
+#[macro_export]
+macro_rules! debug {
+    (target: $target:expr, $($rest:tt)*) => {
+        $crate::event!(target: $target, $crate::Level::Debug, $($rest)*)
+    };
+    ($($rest:tt)*) => {
+        $crate::event!($crate::Level::Debug, $($rest)*)
+    };
+}
+
+/// Returns a future that logs at `DEBUG`: diagnostics for developers. See the [module docs](crate::macros) for the grammar.
+#[macro_export]
+macro_rules! debug_async {
+    (target: $target:expr, $($rest:tt)*) => {
+        $crate::event_async!(target: $target, $crate::Level::Debug, $($rest)*)
+    };
+    ($($rest:tt)*) => {
+        $crate::event_async!($crate::Level::Debug, $($rest)*)
+    };
+}
+
+/// Logs at `INFO`: normal operation. See the [module docs](crate::macros) for the grammar.
+#[macro_export]
+macro_rules! info {
+    (target: $target:expr, $($rest:tt)*) => {
+        $crate::event!(target: $target, $crate::Level::Info, $($rest)*)
+    };
+    ($($rest:tt)*) => {
+        $crate::event!($crate::Level::Info, $($rest)*)
+    };
+}
+
+/// Returns a future that logs at `INFO`: normal operation. See the [module docs](crate::macros) for the grammar.
+#[macro_export]
+macro_rules! info_async {
+    (target: $target:expr, $($rest:tt)*) => {
+        $crate::event_async!(target: $target, $crate::Level::Info, $($rest)*)
+    };
+    ($($rest:tt)*) => {
+        $crate::event_async!($crate::Level::Info, $($rest)*)
+    };
+}
+
+/// Logs at `WARNING`: something unexpected that was handled (level `WARNING`). See the [module docs](crate::macros) for the grammar.
+#[macro_export]
+macro_rules! warn {
+    (target: $target:expr, $($rest:tt)*) => {
+        $crate::event!(target: $target, $crate::Level::Warning, $($rest)*)
+    };
+    ($($rest:tt)*) => {
+        $crate::event!($crate::Level::Warning, $($rest)*)
+    };
+}
+
+/// Returns a future that logs at `WARNING`: something unexpected that was handled (level `WARNING`). See the [module docs](crate::macros) for the grammar.
+#[macro_export]
+macro_rules! warn_async {
+    (target: $target:expr, $($rest:tt)*) => {
+        $crate::event_async!(target: $target, $crate::Level::Warning, $($rest)*)
+    };
+    ($($rest:tt)*) => {
+        $crate::event_async!($crate::Level::Warning, $($rest)*)
+    };
+}
+
+/// Logs at `ERROR`: a failed operation (protected from drops by default). See the [module docs](crate::macros) for the grammar.
+#[macro_export]
+macro_rules! error {
+    (target: $target:expr, $($rest:tt)*) => {
+        $crate::event!(target: $target, $crate::Level::Error, $($rest)*)
+    };
+    ($($rest:tt)*) => {
+        $crate::event!($crate::Level::Error, $($rest)*)
+    };
+}
+
+/// Returns a future that logs at `ERROR`: a failed operation (protected from drops by default). See the [module docs](crate::macros) for the grammar.
+#[macro_export]
+macro_rules! error_async {
+    (target: $target:expr, $($rest:tt)*) => {
+        $crate::event_async!(target: $target, $crate::Level::Error, $($rest)*)
+    };
+    ($($rest:tt)*) => {
+        $crate::event_async!($crate::Level::Error, $($rest)*)
+    };
+}
+
+/// Logs at `CRITICAL`: the program or a large part of it cannot go on. See the [module docs](crate::macros) for the grammar.
+#[macro_export]
+macro_rules! critical {
+    (target: $target:expr, $($rest:tt)*) => {
+        $crate::event!(target: $target, $crate::Level::Critical, $($rest)*)
+    };
+    ($($rest:tt)*) => {
+        $crate::event!($crate::Level::Critical, $($rest)*)
+    };
+}
+
+/// Returns a future that logs at `CRITICAL`: the program or a large part of it cannot go on. See the [module docs](crate::macros) for the grammar.
+#[macro_export]
+macro_rules! critical_async {
+    (target: $target:expr, $($rest:tt)*) => {
+        $crate::event_async!(target: $target, $crate::Level::Critical, $($rest)*)
+    };
+    ($($rest:tt)*) => {
+        $crate::event_async!($crate::Level::Critical, $($rest)*)
+    };
+}
+
+/// Logs at `AUDIT`: an audit-trail record (above `CRITICAL`). See the [module docs](crate::macros) for the grammar.
+#[macro_export]
+macro_rules! audit {
+    (target: $target:expr, $($rest:tt)*) => {
+        $crate::event!(target: $target, $crate::Level::Audit, $($rest)*)
+    };
+    ($($rest:tt)*) => {
+        $crate::event!($crate::Level::Audit, $($rest)*)
+    };
+}
+
+/// Returns a future that logs at `AUDIT`: an audit-trail record (above `CRITICAL`). See the [module docs](crate::macros) for the grammar.
+#[macro_export]
+macro_rules! audit_async {
+    (target: $target:expr, $($rest:tt)*) => {
+        $crate::event_async!(target: $target, $crate::Level::Audit, $($rest)*)
+    };
+    ($($rest:tt)*) => {
+        $crate::event_async!($crate::Level::Audit, $($rest)*)
+    };
+}
+
+/// Logs at `SECURITY`: a security event (the highest level). See the [module docs](crate::macros) for the grammar.
+#[macro_export]
+macro_rules! security {
+    (target: $target:expr, $($rest:tt)*) => {
+        $crate::event!(target: $target, $crate::Level::Security, $($rest)*)
+    };
+    ($($rest:tt)*) => {
+        $crate::event!($crate::Level::Security, $($rest)*)
+    };
+}
+
+/// Returns a future that logs at `SECURITY`: a security event (the highest level). See the [module docs](crate::macros) for the grammar.
+#[macro_export]
+macro_rules! security_async {
+    (target: $target:expr, $($rest:tt)*) => {
+        $crate::event_async!(target: $target, $crate::Level::Security, $($rest)*)
+    };
+    ($($rest:tt)*) => {
+        $crate::event_async!($crate::Level::Security, $($rest)*)
+    };
+}

@@ -1,0 +1,117 @@
+//! Requests from callers to the worker: flush and shutdown.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::Thread;
+use std::time::{Duration, Instant};
+
+use parking_lot::{Condvar, Mutex};
+
+#[derive(Default)]
+struct State {
+    flush_requested: u64,
+    flush_done: u64,
+    /// Deadline of the flush in progress (for sink acknowledgements).
+    flush_deadline: Option<Instant>,
+    shutdown_deadline: Option<Instant>,
+    finished: bool,
+    /// Sinks that did not answer in time at the last flush or shutdown.
+    late_sinks: Vec<String>,
+}
+
+/// What the worker should do next.
+pub(crate) enum Request {
+    Flush { upto: u64, deadline: Instant },
+    Shutdown { deadline: Instant },
+}
+
+/// The mailbox between callers and the worker.
+#[derive(Default)]
+pub(crate) struct Control {
+    state: Mutex<State>,
+    changed: Condvar,
+    pending: AtomicBool,
+    worker: Mutex<Option<Thread>>,
+}
+
+impl Control {
+    pub(crate) fn set_worker(&self, thread: Thread) {
+        *self.worker.lock() = Some(thread);
+    }
+
+    fn poke(&self) {
+        self.pending.store(true, Ordering::Release);
+        if let Some(t) = self.worker.lock().as_ref() {
+            t.unpark();
+        }
+    }
+
+    /// Asks the worker to drain and flush; waits up to `timeout`. Returns the
+    /// sinks that did not confirm, or `Err(())` if the worker did not answer.
+    pub(crate) fn flush(&self, timeout: Duration) -> Result<Vec<String>, ()> {
+        let deadline = Instant::now() + timeout;
+        let mut s = self.state.lock();
+        if s.finished {
+            return Ok(Vec::new());
+        }
+        s.flush_requested += 1;
+        let ticket = s.flush_requested;
+        s.flush_deadline = Some(deadline);
+        drop(s);
+        self.poke();
+        let mut s = self.state.lock();
+        while s.flush_done < ticket && !s.finished {
+            if self.changed.wait_until(&mut s, deadline).timed_out() {
+                return Err(());
+            }
+        }
+        Ok(s.late_sinks.clone())
+    }
+
+    /// Asks the worker to drain, flush, close the sinks and stop; waits up
+    /// to `timeout`.
+    pub(crate) fn shutdown(&self, timeout: Duration) -> Result<Vec<String>, ()> {
+        let deadline = Instant::now() + timeout;
+        self.state.lock().shutdown_deadline = Some(deadline);
+        self.poke();
+        let mut s = self.state.lock();
+        while !s.finished {
+            if self.changed.wait_until(&mut s, deadline).timed_out() {
+                return Err(());
+            }
+        }
+        Ok(s.late_sinks.clone())
+    }
+
+    /// The worker's check, cheap when nothing is pending.
+    pub(crate) fn take_request(&self) -> Option<Request> {
+        if !self.pending.load(Ordering::Acquire) {
+            return None;
+        }
+        let s = self.state.lock();
+        if let Some(deadline) = s.shutdown_deadline {
+            return Some(Request::Shutdown { deadline });
+        }
+        if s.flush_done < s.flush_requested {
+            return Some(Request::Flush {
+                upto: s.flush_requested,
+                deadline: s.flush_deadline.unwrap_or_else(Instant::now),
+            });
+        }
+        self.pending.store(false, Ordering::Release);
+        None
+    }
+
+    pub(crate) fn flush_done(&self, upto: u64, late: Vec<String>) {
+        let mut s = self.state.lock();
+        s.flush_done = s.flush_done.max(upto);
+        s.late_sinks = late;
+        self.changed.notify_all();
+    }
+
+    pub(crate) fn finished(&self, late: Vec<String>) {
+        let mut s = self.state.lock();
+        s.finished = true;
+        s.late_sinks = late;
+        self.changed.notify_all();
+    }
+}

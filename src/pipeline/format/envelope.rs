@@ -1,0 +1,94 @@
+//! The fapilog envelope, schema 1.1: the lines the Python library writes.
+//!
+//! Keys come sorted, as the Python library writes them:
+//!
+//! ```text
+//! {"log":{"context":{"correlation_id":…,"message_id":"<uuid4>",…},"data":{…},
+//!  "diagnostics":{"env":…,"host":…,"origin":"native","pid":…,"rust":…,"service":…},
+//!  "level":"INFO","logger":"app::http","message":"request handled",
+//!  "timestamp":"2026-11-21T10:30:00.123Z"},"schema_version":"1.1"}
+//! ```
+//!
+//! Fields named `request_id`, `span_id`, `tenant_id`, `trace_id` or `user_id`
+//! go to `context`; `correlation_id` repeats `request_id` (null when there is
+//! none); every other field goes to `data`, in call order. A field name used
+//! twice is written twice.
+
+use super::{write_json_text, write_json_value, Decoded, Formatter};
+use crate::pipeline::json;
+
+/// Context keys, sorted, after `correlation_id` and `message_id`.
+const CONTEXT_KEYS: [&str; 5] = ["request_id", "span_id", "tenant_id", "trace_id", "user_id"];
+
+fn is_context_key(name: &str) -> bool {
+    CONTEXT_KEYS.contains(&name)
+}
+
+/// The `diagnostics` object, constant for the process, serialized once.
+#[derive(Clone, Debug)]
+pub(crate) struct Diagnostics {
+    json: Vec<u8>,
+}
+
+impl Diagnostics {
+    pub(crate) fn new(service: &str, env: &str, host: &str, pid: u32) -> Diagnostics {
+        let mut out = Vec::with_capacity(128);
+        out.push(b'{');
+        json::write_key(&mut out, "env");
+        json::write_str(&mut out, env);
+        out.push(b',');
+        json::write_key(&mut out, "host");
+        json::write_str(&mut out, host);
+        out.extend_from_slice(br#","origin":"native","pid":"#);
+        json::write_u64(&mut out, pid as u64);
+        out.push(b',');
+        json::write_key(&mut out, "rust");
+        json::write_str(&mut out, env!("FAPILOG_RUSTC_VERSION"));
+        out.push(b',');
+        json::write_key(&mut out, "service");
+        json::write_str(&mut out, service);
+        out.push(b'}');
+        Diagnostics { json: out }
+    }
+}
+
+pub(super) fn write(f: &mut Formatter, rec: &Decoded<'_>, out: &mut Vec<u8>) {
+    let find = |key: &str| rec.fields.iter().find(|(name, _)| *name == key).map(|(_, v)| v);
+
+    out.extend_from_slice(br#"{"log":{"context":{"correlation_id":"#);
+    match find("request_id") {
+        Some(v) => write_json_value(out, v),
+        None => json::write_null(out),
+    }
+    out.extend_from_slice(br#","message_id":""#);
+    f.uuids.write(out);
+    out.push(b'"');
+    for key in CONTEXT_KEYS {
+        for (_, value) in rec.fields.iter().filter(|(name, _)| *name == key) {
+            out.push(b',');
+            json::write_key(out, key);
+            write_json_value(out, value);
+        }
+    }
+    out.extend_from_slice(br#"},"data":{"#);
+    let mut first = true;
+    for (name, value) in rec.fields.iter().filter(|(name, _)| !is_context_key(name)) {
+        if !first {
+            out.push(b',');
+        }
+        first = false;
+        json::write_key(out, name);
+        write_json_value(out, value);
+    }
+    out.extend_from_slice(br#"},"diagnostics":"#);
+    out.extend_from_slice(&f.diagnostics.json);
+    out.extend_from_slice(br#","level":""#);
+    out.extend_from_slice(rec.view.callsite.level.as_str().as_bytes());
+    out.extend_from_slice(br#"","logger":"#);
+    json::write_str(out, rec.view.callsite.target);
+    out.extend_from_slice(br#","message":"#);
+    write_json_text(out, rec.view.message, rec.view.message_truncated);
+    out.extend_from_slice(br#","timestamp":""#);
+    f.timestamp(rec.timestamp_ns, out);
+    out.extend_from_slice(br#""},"schema_version":"1.1"}"#);
+}

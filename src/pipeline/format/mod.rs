@@ -1,0 +1,93 @@
+//! Turning a decoded record into one line of a [`Format`].
+//!
+//! Formatters write straight into the batch's reusable buffer; the only
+//! per-record state is the `message_id` generator and a timestamp cache.
+
+mod envelope;
+mod flat;
+mod pretty;
+
+pub(crate) use envelope::Diagnostics;
+
+use crate::pipeline::json;
+use crate::pipeline::timestamp::{Precision, TimestampCache};
+use crate::pipeline::uuid::UuidV4;
+use crate::record::{RecordView, Value};
+use crate::sink::Format;
+
+/// A record ready to be written: the view, its fields (decoded once, in the
+/// worker's per-batch arena) and its wall-clock time.
+pub(crate) struct Decoded<'a> {
+    pub view: RecordView<'a>,
+    pub fields: &'a [(&'static str, Value<'a>)],
+    pub timestamp_ns: u64,
+}
+
+/// The marker appended to a value cut at the record size limit.
+pub(crate) const TRUNCATION_MARKER: &str = "…[truncated]";
+
+/// Every format's writer, with the state they share.
+pub(crate) struct Formatter {
+    precision: Precision,
+    diagnostics: Diagnostics,
+    timestamps: TimestampCache,
+    uuids: UuidV4,
+}
+
+impl Formatter {
+    pub(crate) fn new(precision: Precision, diagnostics: Diagnostics) -> Formatter {
+        Formatter {
+            precision,
+            diagnostics,
+            timestamps: TimestampCache::default(),
+            uuids: UuidV4::from_entropy(),
+        }
+    }
+
+    /// Appends `rec` as one line (without the newline) in `format`.
+    pub(crate) fn write(&mut self, format: Format, rec: &Decoded<'_>, out: &mut Vec<u8>) {
+        match format {
+            Format::Envelope => envelope::write(self, rec, out),
+            Format::Flat => flat::write(self, rec, out),
+            Format::Pretty { color } => pretty::write(self, rec, color, out),
+        }
+    }
+
+    fn timestamp(&mut self, ns: u64, out: &mut Vec<u8>) {
+        self.timestamps.write(out, ns, self.precision);
+    }
+}
+
+/// Writes a value as JSON.
+pub(crate) fn write_json_value(out: &mut Vec<u8>, value: &Value<'_>) {
+    match *value {
+        Value::Null => json::write_null(out),
+        Value::Bool(b) => json::write_bool(out, b),
+        Value::I64(v) => json::write_i64(out, v),
+        Value::U64(v) => json::write_u64(out, v),
+        Value::I128(v) => json::write_i128(out, v),
+        Value::U128(v) => json::write_u128(out, v),
+        Value::F64(v) => json::write_f64(out, v),
+        Value::Str { text, truncated } => write_json_text(out, text, truncated),
+        Value::Bytes { bytes, truncated } => {
+            out.push(b'"');
+            json::write_bytes_lossy_contents(out, bytes);
+            if truncated {
+                out.extend_from_slice(TRUNCATION_MARKER.as_bytes());
+            }
+            out.push(b'"');
+        }
+    }
+}
+
+/// Writes text as a JSON string, with the truncation marker if it was cut.
+pub(crate) fn write_json_text(out: &mut Vec<u8>, text: &str, truncated: bool) {
+    if truncated {
+        out.push(b'"');
+        json::write_str_contents(out, text);
+        out.extend_from_slice(TRUNCATION_MARKER.as_bytes());
+        out.push(b'"');
+    } else {
+        json::write_str(out, text);
+    }
+}

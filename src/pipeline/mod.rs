@@ -1,0 +1,9 @@
+//! The consumer side: worker, formats, JSON writing, sink threads.
+
+pub(crate) mod control;
+pub(crate) mod format;
+pub mod json;
+pub(crate) mod sinks;
+pub mod timestamp;
+pub mod uuid;
+pub(crate) mod worker;

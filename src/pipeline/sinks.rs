@@ -1,0 +1,172 @@
+//! One thread per sink, fed through a bounded queue of shared batches.
+//!
+//! The worker serializes a record once per format; every sink of that format
+//! receives the same `Arc<Batch>`. A sink's thread writes it, drops its
+//! reference, and the worker reuses the batch once nobody else holds it, so
+//! the steady state allocates nothing. A slow sink fills only its own queue:
+//! with a dropping backpressure policy its batches are then dropped and
+//! counted (`SinkFull`); in lossless mode the worker waits for it.
+
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::atomic::Ordering;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TrySendError};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crate::logger::Shared;
+use crate::sink::{Batch, Format, Sink};
+use crate::stats::DropReason;
+
+/// How long a sink may hold unflushed output while idle.
+const IDLE_FLUSH: Duration = Duration::from_millis(100);
+
+pub(crate) enum SinkMsg {
+    Batch(Arc<Batch>),
+    Flush(SyncSender<()>),
+    Close(SyncSender<()>),
+}
+
+/// The worker's handle on one sink thread.
+pub(crate) struct SinkHandle {
+    pub name: String,
+    pub format: Format,
+    tx: SyncSender<SinkMsg>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl SinkHandle {
+    pub(crate) fn spawn(sink: Box<dyn Sink>, queue: usize, shared: Arc<Shared>) -> Result<SinkHandle, crate::Error> {
+        let name = sink.name().to_string();
+        let format = sink.format();
+        let (tx, rx) = mpsc::sync_channel(queue);
+        let thread = std::thread::Builder::new()
+            .name(format!("fapilog-sink-{name}"))
+            .spawn(move || run(sink, rx, &shared))
+            .map_err(|source| crate::Error::Spawn {
+                thread: format!("fapilog-sink-{name}"),
+                source,
+            })?;
+        Ok(SinkHandle {
+            name,
+            format,
+            tx,
+            thread: Some(thread),
+        })
+    }
+
+    /// Hands a batch to the sink. Returns false if its queue was full and
+    /// `wait` is false (the caller counts the drop).
+    pub(crate) fn send(&self, batch: &Arc<Batch>, wait: bool) -> bool {
+        match self.tx.try_send(SinkMsg::Batch(batch.clone())) {
+            Ok(()) => true,
+            Err(TrySendError::Full(msg)) if wait => self.tx.send(msg).is_ok(),
+            Err(_) => false,
+        }
+    }
+
+    /// Asks the sink to flush (or close); returns a receiver for its answer.
+    pub(crate) fn request(&self, close: bool) -> Option<Receiver<()>> {
+        let (ack_tx, ack_rx) = mpsc::sync_channel(1);
+        let msg = if close {
+            SinkMsg::Close(ack_tx)
+        } else {
+            SinkMsg::Flush(ack_tx)
+        };
+        self.tx.send(msg).ok().map(|()| ack_rx)
+    }
+
+    /// Waits for the answers of `requests` until `deadline`; returns the
+    /// names of the sinks that did not answer.
+    pub(crate) fn await_all(handles: &[SinkHandle], requests: Vec<Option<Receiver<()>>>, deadline: Instant) -> Vec<String> {
+        let mut late = Vec::new();
+        for (h, rx) in handles.iter().zip(requests) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if let Some(rx) = rx {
+                if rx.recv_timeout(left).is_err() {
+                    late.push(h.name.clone());
+                }
+            }
+        }
+        late
+    }
+
+    /// Joins the sink's thread (after a close was answered).
+    pub(crate) fn join(&mut self) {
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn run(mut sink: Box<dyn Sink>, rx: Receiver<SinkMsg>, shared: &Shared) {
+    let counters = &shared.counters;
+    let mut dirty = false;
+    loop {
+        let msg = if dirty { rx.recv_timeout(IDLE_FLUSH) } else { rx.recv().map_err(|_| RecvTimeoutError::Disconnected) };
+        match msg {
+            Ok(SinkMsg::Batch(batch)) => {
+                match guarded(|| sink.write_batch(&batch)) {
+                    Ok(()) => {
+                        counters.delivered.fetch_add(batch.len() as u64, Ordering::Relaxed);
+                    }
+                    Err(failure) => {
+                        failure.count(shared);
+                        for (r, _) in batch.iter() {
+                            counters.drop_records(DropReason::SinkError, r.level, 1);
+                        }
+                    }
+                }
+                dirty = true;
+            }
+            Ok(SinkMsg::Flush(ack)) => {
+                if let Err(f) = guarded(|| sink.flush()) {
+                    f.count(shared);
+                }
+                dirty = false;
+                let _ = ack.send(());
+            }
+            Ok(SinkMsg::Close(ack)) => {
+                if let Err(f) = guarded(|| sink.close()) {
+                    f.count(shared);
+                }
+                let _ = ack.send(());
+                return;
+            }
+            Err(RecvTimeoutError::Timeout) => {
+                if let Err(f) = guarded(|| sink.flush()) {
+                    f.count(shared);
+                }
+                dirty = false;
+            }
+            Err(RecvTimeoutError::Disconnected) => {
+                let _ = guarded(|| sink.close());
+                return;
+            }
+        }
+    }
+}
+
+enum Failure {
+    Error,
+    Panic,
+}
+
+impl Failure {
+    fn count(&self, shared: &Shared) {
+        let c = match self {
+            Failure::Error => &shared.counters.sink_errors,
+            Failure::Panic => &shared.counters.sink_panics,
+        };
+        c.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// Runs sink code, turning an error or a panic into a counted failure.
+fn guarded(f: impl FnOnce() -> std::io::Result<()>) -> Result<(), Failure> {
+    match panic::catch_unwind(AssertUnwindSafe(f)) {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(_)) => Err(Failure::Error),
+        Err(_) => Err(Failure::Panic),
+    }
+}

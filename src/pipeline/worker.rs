@@ -1,0 +1,364 @@
+//! The consumer thread: drain rings, decode, serialize, hand batches to sinks.
+//!
+//! A pass visits every producer ring and takes up to `batch_records` records
+//! from each. Each record is decoded in place (its values borrowed from the
+//! slots), its fields collected in a per-pass bumpalo arena, and serialized
+//! once per format into that format's batch. Batches go to the sink threads
+//! when full and at the end of every pass that produced something. When a
+//! pass finds nothing, the worker backs off: a few yields, then short parks.
+//! Callers never wake it (that would be a system call on their path); it
+//! wakes itself at least every millisecond, and `flush()`/`shutdown()` unpark
+//! it at once.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bumpalo::Bump;
+
+use super::control::Request;
+use super::format::{Decoded, Formatter};
+use super::sinks::SinkHandle;
+use crate::clock::Converter;
+use crate::logger::{wake_async_waiters, Shared};
+use crate::record::encode::encode_into_vec;
+use crate::record::{Callsite, RecordView};
+use crate::ring::Ring;
+use crate::sink::{Batch, Format};
+use crate::stats::DropReason;
+use crate::Level;
+
+/// Worker settings, from the builder.
+#[derive(Clone, Debug)]
+pub(crate) struct WorkerConfig {
+    /// Records taken from one ring per visit, and the most in one batch.
+    pub batch_records: usize,
+    /// A batch is handed off once it holds this many bytes.
+    pub batch_bytes: usize,
+    /// Wait for a full sink queue instead of dropping (lossless policy).
+    pub lossless: bool,
+    /// How often drops are summarised in the log.
+    pub drop_summary_every: Duration,
+    /// Longest idle park.
+    pub idle_park: Duration,
+}
+
+/// Records serialized in one format, and the sinks that want it.
+struct Lane {
+    format: Format,
+    batch: Arc<Batch>,
+    sinks: Vec<usize>,
+}
+
+pub(crate) struct Worker {
+    shared: Arc<Shared>,
+    cfg: WorkerConfig,
+    rings: Vec<Arc<Ring>>,
+    rings_version: usize,
+    lanes: Vec<Lane>,
+    sinks: Vec<SinkHandle>,
+    /// Batches sent to sinks, reused once the sinks let go of them.
+    pool: Vec<Arc<Batch>>,
+    arena: Bump,
+    converter: Converter,
+    formatter: Formatter,
+    summary: DropSummary,
+}
+
+impl Worker {
+    pub(crate) fn new(
+        shared: Arc<Shared>,
+        cfg: WorkerConfig,
+        sinks: Vec<SinkHandle>,
+        formatter: Formatter,
+    ) -> Worker {
+        let mut lanes: Vec<Lane> = Vec::new();
+        for (i, s) in sinks.iter().enumerate() {
+            match lanes.iter_mut().find(|l| l.format == s.format) {
+                Some(lane) => lane.sinks.push(i),
+                None => lanes.push(Lane {
+                    format: s.format,
+                    batch: new_batch(),
+                    sinks: vec![i],
+                }),
+            }
+        }
+        Worker {
+            shared,
+            cfg,
+            rings: Vec::new(),
+            rings_version: 0,
+            lanes,
+            sinks,
+            pool: Vec::new(),
+            arena: Bump::with_capacity(64 << 10),
+            converter: Converter::new(),
+            formatter,
+            summary: DropSummary::new(),
+        }
+    }
+
+    /// The thread's body: runs until shutdown.
+    pub(crate) fn run(mut self) {
+        let mut idle = 0u32;
+        loop {
+            let n = self.pass();
+            wake_async_waiters();
+            match self.shared.control.take_request() {
+                Some(Request::Shutdown { deadline }) => return self.finish(deadline),
+                Some(Request::Flush { upto, deadline }) => {
+                    self.drain();
+                    let late = self.flush_sinks(false, deadline);
+                    self.shared.control.flush_done(upto, late);
+                    continue;
+                }
+                None => {}
+            }
+            self.converter.recalibrate_if_due();
+            if self.summary.due(self.cfg.drop_summary_every) {
+                self.emit_drop_summary();
+            }
+            if n > 0 {
+                idle = 0;
+                continue;
+            }
+            idle = idle.saturating_add(1);
+            if idle < 16 {
+                std::thread::yield_now();
+            } else {
+                let park = Duration::from_micros(50u64 << (idle - 16).min(5)).min(self.cfg.idle_park);
+                std::thread::park_timeout(park);
+            }
+        }
+    }
+
+    /// Closes the sinks without running (the worker could not start).
+    pub(crate) fn abandon(mut self) {
+        self.flush_sinks(true, Instant::now() + Duration::from_secs(1));
+    }
+
+    /// Takes everything published so far (more may come meanwhile).
+    fn drain(&mut self) {
+        while self.pass() > 0 {}
+    }
+
+    /// One visit to every ring. Returns the records processed.
+    fn pass(&mut self) -> usize {
+        if let Some((version, rings)) = self.shared.rings_if_changed(self.rings_version) {
+            self.rings_version = version;
+            self.rings = rings;
+        }
+        let mut total = 0;
+        for i in 0..self.rings.len() {
+            let ring = self.rings[i].clone();
+            self.shared.counters.raise_high_water(ring.depth() as u64);
+            let Worker {
+                lanes,
+                arena,
+                converter,
+                formatter,
+                shared,
+                cfg,
+                ..
+            } = self;
+            // SAFETY: this worker is the only consumer of its logger's rings.
+            let n = unsafe {
+                ring.consume(cfg.batch_records, |bytes| {
+                    process(bytes, lanes, arena, converter, formatter, shared);
+                })
+            };
+            total += n;
+            if self.lanes_full() {
+                self.dispatch();
+            }
+        }
+        if total > 0 {
+            self.dispatch();
+        }
+        total
+    }
+
+    fn lanes_full(&self) -> bool {
+        self.lanes
+            .iter()
+            .any(|l| l.batch.len() >= self.cfg.batch_records || l.batch.as_bytes().len() >= self.cfg.batch_bytes)
+    }
+
+    /// Hands every non-empty batch to its sinks and starts fresh ones.
+    fn dispatch(&mut self) {
+        for lane in &mut self.lanes {
+            if lane.batch.is_empty() {
+                continue;
+            }
+            for &i in &lane.sinks {
+                if !self.sinks[i].send(&lane.batch, self.cfg.lossless) {
+                    for (r, _) in lane.batch.iter() {
+                        self.shared.counters.drop_records(DropReason::SinkFull, r.level, 1);
+                    }
+                }
+            }
+            let fresh = take_free(&mut self.pool);
+            let sent = std::mem::replace(&mut lane.batch, fresh);
+            self.pool.push(sent);
+        }
+        self.arena.reset();
+    }
+
+    /// Sends a flush (or close) to every sink and waits for the answers.
+    fn flush_sinks(&mut self, close: bool, deadline: Instant) -> Vec<String> {
+        self.dispatch();
+        let requests = self.sinks.iter().map(|s| s.request(close)).collect();
+        SinkHandle::await_all(&self.sinks, requests, deadline)
+    }
+
+    fn finish(mut self, deadline: Instant) {
+        self.drain();
+        // Calls that passed the level gate just before shutdown may still be
+        // writing: give them a moment, then take what they published.
+        std::thread::sleep(Duration::from_millis(2));
+        self.drain();
+        self.emit_drop_summary();
+        let late = self.flush_sinks(true, deadline);
+        for s in self.sinks.iter_mut().filter(|s| !late.contains(&s.name)) {
+            s.join();
+        }
+        self.shared.control.finished(late);
+    }
+
+    /// Writes a WARNING record saying how many records were lost since the
+    /// last summary, if any were.
+    fn emit_drop_summary(&mut self) {
+        let total = self.shared.stats().dropped;
+        let Some((dropped, window)) = self.summary.take(total) else {
+            return;
+        };
+        let mut buf = std::mem::take(&mut self.summary.buf);
+        let window_ms = window.as_millis() as u64;
+        let ok = encode_into_vec(
+            &mut buf,
+            &DROP_SUMMARY,
+            crate::clock::now_raw(),
+            1 << 12,
+            format_args!("fapilog dropped {dropped} records in the last {window_ms} ms"),
+            &(dropped, window_ms, total),
+            4,
+        );
+        if ok {
+            let Worker {
+                lanes,
+                arena,
+                converter,
+                formatter,
+                shared,
+                ..
+            } = self;
+            process(&buf, lanes, arena, converter, formatter, shared);
+            self.shared.counters.drop_summaries.fetch_add(1, Ordering::Relaxed);
+            self.dispatch();
+        }
+        self.summary.buf = buf;
+    }
+}
+
+static DROP_SUMMARY: Callsite = Callsite::new(
+    Level::Warning,
+    "fapilog",
+    file!(),
+    line!(),
+    &["dropped", "window_ms", "total_dropped"],
+);
+
+/// Decodes one record and appends it to every lane's batch.
+fn process(
+    bytes: &[u8],
+    lanes: &mut [Lane],
+    arena: &Bump,
+    converter: &Converter,
+    formatter: &mut Formatter,
+    shared: &Shared,
+) {
+    // SAFETY: the bytes come from a ring (or the drop-summary buffer), where
+    // only the encoder writes records.
+    let decoded = unsafe { RecordView::decode(bytes) }.and_then(|view| {
+        let mut fields = bumpalo::collections::Vec::with_capacity_in(view.callsite.fields.len(), arena);
+        for f in view.fields() {
+            fields.push(f?);
+        }
+        Ok(Decoded {
+            view,
+            fields: fields.into_bump_slice(),
+            timestamp_ns: converter.to_unix_nanos(view.timestamp),
+        })
+    });
+    let rec = match decoded {
+        Ok(rec) => rec,
+        Err(_) => {
+            shared.counters.drop_records(DropReason::Corrupt, Level::Info, 1);
+            return;
+        }
+    };
+    let level = rec.view.callsite.level;
+    for lane in lanes.iter_mut() {
+        let batch = Arc::get_mut(&mut lane.batch).expect("a lane's batch is the worker's alone");
+        formatter.write(lane.format, &rec, batch.buffer());
+        batch.end_record(level, rec.timestamp_ns);
+    }
+    shared.counters.processed.fetch_add(1, Ordering::Relaxed);
+}
+
+fn new_batch() -> Arc<Batch> {
+    Arc::new(Batch::with_capacity(64 << 10, 512))
+}
+
+/// A batch no sink holds any more, emptied; a new one if none is free.
+fn take_free(pool: &mut Vec<Arc<Batch>>) -> Arc<Batch> {
+    match pool.iter().position(|b| Arc::strong_count(b) == 1) {
+        Some(i) => {
+            let mut b = pool.swap_remove(i);
+            Arc::get_mut(&mut b).expect("no other holder").clear();
+            b
+        }
+        None => new_batch(),
+    }
+}
+
+/// When the last drop summary was written and what it had counted.
+struct DropSummary {
+    reported: u64,
+    since: Instant,
+    checked: Instant,
+    buf: Vec<u8>,
+}
+
+impl DropSummary {
+    fn new() -> DropSummary {
+        let now = Instant::now();
+        DropSummary {
+            reported: 0,
+            since: now,
+            checked: now,
+            buf: Vec::with_capacity(512),
+        }
+    }
+
+    fn due(&mut self, every: Duration) -> bool {
+        let now = Instant::now();
+        if now.duration_since(self.checked) < every {
+            return false;
+        }
+        self.checked = now;
+        true
+    }
+
+    /// The drops since the last summary and the window they fell in, if any.
+    fn take(&mut self, total: u64) -> Option<(u64, Duration)> {
+        if total <= self.reported {
+            return None;
+        }
+        let now = Instant::now();
+        let out = (total - self.reported, now.duration_since(self.since));
+        self.reported = total;
+        self.since = now;
+        Some(out)
+    }
+}

@@ -1,0 +1,38 @@
+//! The static half of a record.
+
+use crate::Level;
+
+/// Everything about a log call that is known at compile time. The macros put
+/// one in a `static` per call site; records carry a pointer to it.
+#[derive(Debug)]
+pub struct Callsite {
+    /// The call's level.
+    pub level: Level,
+    /// The logger name: `target: "…"`, or the module path.
+    pub target: &'static str,
+    /// Source file.
+    pub file: &'static str,
+    /// Source line.
+    pub line: u32,
+    /// Field names, in the order the values are encoded.
+    pub fields: &'static [&'static str],
+}
+
+impl Callsite {
+    /// A callsite; used by the macros in a `static`.
+    pub const fn new(
+        level: Level,
+        target: &'static str,
+        file: &'static str,
+        line: u32,
+        fields: &'static [&'static str],
+    ) -> Callsite {
+        Callsite {
+            level,
+            target,
+            file,
+            line,
+            fields,
+        }
+    }
+}

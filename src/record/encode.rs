@@ -1,0 +1,649 @@
+//! Writing values into slot memory on the caller's thread.
+//!
+//! The [`Encoder`] appends tagged values to a region of the ring that its
+//! producer has reserved. Every write checks one bound (`pos + n <= limit`);
+//! only when the region is exhausted does it call the cold [`Grow`] path, which
+//! waits for space, wraps around the ring's end, or gives up (backpressure).
+//!
+//! Strings longer than the record size limit are cut at a character boundary
+//! and flagged; the worker appends a visible `…[truncated]` marker and counts
+//! them. Nothing is cut silently.
+
+use std::fmt;
+use std::ptr;
+
+use super::HEADER_LEN;
+
+pub(crate) const TAG_NULL: u8 = 0;
+pub(crate) const TAG_FALSE: u8 = 1;
+pub(crate) const TAG_TRUE: u8 = 2;
+pub(crate) const TAG_I64: u8 = 3;
+pub(crate) const TAG_U64: u8 = 4;
+pub(crate) const TAG_I128: u8 = 5;
+pub(crate) const TAG_U128: u8 = 6;
+pub(crate) const TAG_F64: u8 = 7;
+pub(crate) const TAG_STR: u8 = 8;
+pub(crate) const TAG_BYTES: u8 = 9;
+pub(crate) const TAG_STATIC_STR: u8 = 10;
+/// Set on `TAG_STR`/`TAG_BYTES` when the value was cut.
+pub(crate) const TAG_TRUNCATED: u8 = 0x80;
+
+/// The largest encoding of a value that is never truncated (tag + u128).
+const MAX_FIXED_VALUE: usize = 17;
+/// Tag plus length prefix of a string or byte value.
+const VAR_PREFIX: usize = 5;
+
+/// The cold path of an [`Encoder`]: finds more room for the record.
+pub(crate) trait Grow {
+    /// Makes `needed` bytes from the record's start writable. The first `pos`
+    /// bytes already written must be preserved (the record may move, e.g. to
+    /// the start of the ring). Returns the new start and the number of bytes
+    /// writable from it, or `None` when no room can be had (the record is
+    /// abandoned).
+    fn grow(&mut self, base: *mut u8, pos: usize, needed: usize) -> Option<(*mut u8, usize)>;
+}
+
+/// Appends the values of one record to reserved memory.
+///
+/// Obtained inside the logging functions; user code meets it only when
+/// implementing [`ToValue`] for its own types, through [`Encoder::str`],
+/// [`Encoder::u64`] and friends.
+pub struct Encoder<'g> {
+    base: *mut u8,
+    pos: usize,
+    limit: usize,
+    max_len: usize,
+    fields_left: usize,
+    failed: bool,
+    truncated: bool,
+    grow: &'g mut dyn Grow,
+}
+
+impl<'g> Encoder<'g> {
+    /// An encoder over `limit` writable bytes at `base`, for a record of at
+    /// most `max_len` bytes. The first [`HEADER_LEN`] bytes are left for the
+    /// header.
+    ///
+    /// # Safety
+    /// `base..base + limit` must be writable for the encoder's lifetime and
+    /// not read or written by anyone else until the record is published or
+    /// abandoned; `grow` must uphold the same for the regions it returns.
+    pub(crate) unsafe fn new(base: *mut u8, limit: usize, max_len: usize, grow: &'g mut dyn Grow) -> Encoder<'g> {
+        let mut enc = Encoder {
+            base,
+            pos: 0,
+            limit,
+            max_len,
+            fields_left: 0,
+            failed: false,
+            truncated: false,
+            grow,
+        };
+        if enc.reserve(HEADER_LEN) {
+            enc.pos = HEADER_LEN;
+        }
+        enc
+    }
+
+    /// Bytes written so far, header included.
+    pub(crate) fn len(&self) -> usize {
+        self.pos
+    }
+
+    /// Where the record starts now (it may have moved while growing).
+    pub(crate) fn base(&self) -> *mut u8 {
+        self.base
+    }
+
+    /// True when room ran out and the record must be abandoned.
+    pub(crate) fn failed(&self) -> bool {
+        self.failed
+    }
+
+    /// True when a value was cut to respect the record size limit.
+    pub(crate) fn truncated(&self) -> bool {
+        self.truncated
+    }
+
+    /// Announces how many values follow (message included), so that strings
+    /// leave room for them under the size limit.
+    pub(crate) fn expect_values(&mut self, count: usize) {
+        self.fields_left = count;
+    }
+
+    #[inline(always)]
+    fn reserve(&mut self, n: usize) -> bool {
+        if self.pos + n <= self.limit {
+            true
+        } else {
+            self.grow_slow(n)
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn grow_slow(&mut self, n: usize) -> bool {
+        if self.failed {
+            return false;
+        }
+        match self.grow.grow(self.base, self.pos, self.pos + n) {
+            Some((base, limit)) if limit >= self.pos + n => {
+                self.base = base;
+                self.limit = limit;
+                true
+            }
+            _ => {
+                self.failed = true;
+                false
+            }
+        }
+    }
+
+    #[inline(always)]
+    fn put(&mut self, bytes: &[u8]) {
+        if self.reserve(bytes.len()) {
+            // SAFETY: `reserve` made `pos..pos + len` writable and exclusively
+            // ours (the contract of `new` and `Grow`); the source is a distinct
+            // borrowed slice, so the ranges do not overlap.
+            unsafe { ptr::copy_nonoverlapping(bytes.as_ptr(), self.base.add(self.pos), bytes.len()) };
+            self.pos += bytes.len();
+        }
+    }
+
+    #[inline(always)]
+    fn tagged<const N: usize>(&mut self, tag: u8, payload: [u8; N]) {
+        self.value_done();
+        if self.reserve(1 + N) {
+            // SAFETY: `reserve` made `pos..pos + 1 + N` writable and ours.
+            unsafe {
+                *self.base.add(self.pos) = tag;
+                ptr::copy_nonoverlapping(payload.as_ptr(), self.base.add(self.pos + 1), N);
+            }
+            self.pos += 1 + N;
+        }
+    }
+
+    #[inline(always)]
+    fn value_done(&mut self) {
+        self.fields_left = self.fields_left.saturating_sub(1);
+    }
+
+    /// Bytes a variable-length value may still take under the size limit,
+    /// keeping room for the values that follow it.
+    #[inline(always)]
+    fn var_budget(&self) -> usize {
+        self.max_len
+            .saturating_sub(self.pos + VAR_PREFIX + self.fields_left * MAX_FIXED_VALUE)
+    }
+
+    /// Writes a null (e.g. `Option::None`).
+    pub fn null(&mut self) {
+        self.tagged(TAG_NULL, []);
+    }
+
+    /// Writes a boolean.
+    pub fn bool(&mut self, v: bool) {
+        self.tagged(if v { TAG_TRUE } else { TAG_FALSE }, []);
+    }
+
+    /// Writes a signed integer.
+    pub fn i64(&mut self, v: i64) {
+        self.tagged(TAG_I64, v.to_ne_bytes());
+    }
+
+    /// Writes an unsigned integer.
+    pub fn u64(&mut self, v: u64) {
+        self.tagged(TAG_U64, v.to_ne_bytes());
+    }
+
+    /// Writes a 128-bit signed integer.
+    pub fn i128(&mut self, v: i128) {
+        self.tagged(TAG_I128, v.to_ne_bytes());
+    }
+
+    /// Writes a 128-bit unsigned integer.
+    pub fn u128(&mut self, v: u128) {
+        self.tagged(TAG_U128, v.to_ne_bytes());
+    }
+
+    /// Writes a float (NaN and infinities included).
+    pub fn f64(&mut self, v: f64) {
+        self.tagged(TAG_F64, v.to_bits().to_ne_bytes());
+    }
+
+    /// Writes a string, cut at a character boundary if it exceeds the limit.
+    #[inline]
+    pub fn str(&mut self, s: &str) {
+        self.value_done();
+        let budget = self.var_budget();
+        if s.len() <= budget {
+            self.var(TAG_STR, s.as_bytes());
+        } else {
+            let mut cut = budget;
+            while !s.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            self.truncated = true;
+            self.var(TAG_STR | TAG_TRUNCATED, &s.as_bytes()[..cut]);
+        }
+    }
+
+    /// Writes a byte string (rendered as lossy UTF-8 by the JSON formats).
+    #[inline]
+    pub fn bytes(&mut self, b: &[u8]) {
+        self.value_done();
+        let budget = self.var_budget();
+        if b.len() <= budget {
+            self.var(TAG_BYTES, b);
+        } else {
+            self.truncated = true;
+            self.var(TAG_BYTES | TAG_TRUNCATED, &b[..budget]);
+        }
+    }
+
+    #[inline(always)]
+    fn var(&mut self, tag: u8, b: &[u8]) {
+        if self.reserve(VAR_PREFIX + b.len()) {
+            let len = b.len() as u32;
+            // SAFETY: `reserve` made `pos..pos + 5 + len` writable and ours;
+            // `b` is a distinct borrowed slice.
+            unsafe {
+                let p = self.base.add(self.pos);
+                *p = tag;
+                ptr::copy_nonoverlapping(len.to_ne_bytes().as_ptr(), p.add(1), 4);
+                ptr::copy_nonoverlapping(b.as_ptr(), p.add(VAR_PREFIX), b.len());
+            }
+            self.pos += VAR_PREFIX + b.len();
+        }
+    }
+
+    /// Writes the message: a literal is stored as a pointer to the static
+    /// text; format arguments are formatted straight into the slot.
+    #[inline]
+    pub fn message(&mut self, args: fmt::Arguments<'_>) {
+        match args.as_str() {
+            Some(s) => self.static_str(s),
+            None => self.fmt(|w| w.write_fmt(args)),
+        }
+    }
+
+    #[inline]
+    fn static_str(&mut self, s: &'static str) {
+        self.tagged(
+            TAG_STATIC_STR,
+            // Pointer and length of a `'static` string; see `decode`.
+            pack_static(s),
+        );
+    }
+
+    /// Writes a value through `fmt::Write` (used by `%display`, `?debug` and
+    /// format arguments): the text goes into the slot, no `String` involved.
+    #[inline]
+    pub fn fmt(&mut self, f: impl FnOnce(&mut dyn fmt::Write) -> fmt::Result) {
+        self.value_done();
+        if !self.reserve(VAR_PREFIX) {
+            return;
+        }
+        let start = self.pos;
+        self.pos += VAR_PREFIX;
+        let budget = self.var_budget() + VAR_PREFIX;
+        let mut w = FmtWriter {
+            enc: self,
+            budget,
+            cut: false,
+        };
+        // A formatting error from the value's own impl ends the text early;
+        // what was written stays.
+        let _ = f(&mut w);
+        let cut = w.cut;
+        if self.failed {
+            return;
+        }
+        let len = (self.pos - start - VAR_PREFIX) as u32;
+        let tag = if cut { TAG_STR | TAG_TRUNCATED } else { TAG_STR };
+        self.truncated |= cut;
+        // SAFETY: `start..start + 5` was reserved above and lies below `pos`,
+        // inside the region we own (a move by `grow` preserves written bytes
+        // at the same offsets from the new base).
+        unsafe {
+            let p = self.base.add(start);
+            *p = tag;
+            ptr::copy_nonoverlapping(len.to_ne_bytes().as_ptr(), p.add(1), 4);
+        }
+    }
+}
+
+/// `fmt::Write` into the slot, cutting at the size limit.
+struct FmtWriter<'e, 'g> {
+    enc: &'e mut Encoder<'g>,
+    /// Bytes this value may still take.
+    budget: usize,
+    cut: bool,
+}
+
+impl fmt::Write for FmtWriter<'_, '_> {
+    #[inline]
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        if self.cut {
+            return Ok(());
+        }
+        let take = if s.len() <= self.budget {
+            s.len()
+        } else {
+            let mut cut = self.budget;
+            while !s.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            self.cut = true;
+            cut
+        };
+        self.budget -= take;
+        self.enc.put(&s.as_bytes()[..take]);
+        if self.enc.failed {
+            Err(fmt::Error)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+fn pack_static(s: &'static str) -> [u8; 16] {
+    let mut out = [0u8; 16];
+    out[..8].copy_from_slice(&(s.as_ptr() as usize as u64).to_ne_bytes());
+    out[8..].copy_from_slice(&(s.len() as u64).to_ne_bytes());
+    out
+}
+
+/// A value a log macro accepts: `key = value` works for every `ToValue`.
+///
+/// Implemented for integers, floats, `bool`, `char`, strings, byte slices,
+/// `Option`, references and smart pointers. Use `%value` for anything that
+/// implements `Display` and `?value` for `Debug`.
+pub trait ToValue {
+    /// Writes `self` into the record.
+    fn encode(&self, enc: &mut Encoder<'_>);
+}
+
+macro_rules! to_value_as {
+    ($method:ident as $as:ty: $($t:ty),*) => {$(
+        impl ToValue for $t {
+            #[inline(always)]
+            fn encode(&self, enc: &mut Encoder<'_>) {
+                enc.$method(*self as $as);
+            }
+        }
+    )*};
+}
+to_value_as!(i64 as i64: i8, i16, i32, i64, isize);
+to_value_as!(u64 as u64: u8, u16, u32, u64, usize);
+to_value_as!(f64 as f64: f32, f64);
+to_value_as!(i128 as i128: i128);
+to_value_as!(u128 as u128: u128);
+
+impl ToValue for bool {
+    #[inline(always)]
+    fn encode(&self, enc: &mut Encoder<'_>) {
+        enc.bool(*self);
+    }
+}
+
+impl ToValue for char {
+    #[inline(always)]
+    fn encode(&self, enc: &mut Encoder<'_>) {
+        enc.str(self.encode_utf8(&mut [0; 4]));
+    }
+}
+
+impl ToValue for str {
+    #[inline(always)]
+    fn encode(&self, enc: &mut Encoder<'_>) {
+        enc.str(self);
+    }
+}
+
+impl ToValue for String {
+    #[inline(always)]
+    fn encode(&self, enc: &mut Encoder<'_>) {
+        enc.str(self);
+    }
+}
+
+impl ToValue for std::borrow::Cow<'_, str> {
+    #[inline(always)]
+    fn encode(&self, enc: &mut Encoder<'_>) {
+        enc.str(self);
+    }
+}
+
+impl ToValue for [u8] {
+    #[inline(always)]
+    fn encode(&self, enc: &mut Encoder<'_>) {
+        enc.bytes(self);
+    }
+}
+
+impl<const N: usize> ToValue for [u8; N] {
+    #[inline(always)]
+    fn encode(&self, enc: &mut Encoder<'_>) {
+        enc.bytes(self);
+    }
+}
+
+impl ToValue for Vec<u8> {
+    #[inline(always)]
+    fn encode(&self, enc: &mut Encoder<'_>) {
+        enc.bytes(self);
+    }
+}
+
+impl<T: ToValue> ToValue for Option<T> {
+    #[inline(always)]
+    fn encode(&self, enc: &mut Encoder<'_>) {
+        match self {
+            Some(v) => v.encode(enc),
+            None => enc.null(),
+        }
+    }
+}
+
+impl<T: ToValue + ?Sized> ToValue for &T {
+    #[inline(always)]
+    fn encode(&self, enc: &mut Encoder<'_>) {
+        (**self).encode(enc);
+    }
+}
+
+impl<T: ToValue + ?Sized> ToValue for &mut T {
+    #[inline(always)]
+    fn encode(&self, enc: &mut Encoder<'_>) {
+        (**self).encode(enc);
+    }
+}
+
+impl<T: ToValue + ?Sized> ToValue for Box<T> {
+    #[inline(always)]
+    fn encode(&self, enc: &mut Encoder<'_>) {
+        (**self).encode(enc);
+    }
+}
+
+impl<T: ToValue + ?Sized> ToValue for std::sync::Arc<T> {
+    #[inline(always)]
+    fn encode(&self, enc: &mut Encoder<'_>) {
+        (**self).encode(enc);
+    }
+}
+
+impl<T: ToValue + ?Sized> ToValue for std::rc::Rc<T> {
+    #[inline(always)]
+    fn encode(&self, enc: &mut Encoder<'_>) {
+        (**self).encode(enc);
+    }
+}
+
+/// `%value`: written with `Display`, straight into the slot.
+#[doc(hidden)]
+pub struct DisplayValue<T>(pub T);
+
+impl<T: fmt::Display> ToValue for DisplayValue<T> {
+    #[inline(always)]
+    fn encode(&self, enc: &mut Encoder<'_>) {
+        enc.fmt(|w| write!(w, "{}", self.0));
+    }
+}
+
+/// `?value`: written with `Debug`, straight into the slot.
+#[doc(hidden)]
+pub struct DebugValue<T>(pub T);
+
+impl<T: fmt::Debug> ToValue for DebugValue<T> {
+    #[inline(always)]
+    fn encode(&self, enc: &mut Encoder<'_>) {
+        enc.fmt(|w| write!(w, "{:?}", self.0));
+    }
+}
+
+/// The values of one call, as a tuple: `(a, b, c)` for three fields.
+/// Implemented for tuples of up to 32 [`ToValue`]s.
+pub trait Fields {
+    /// How many values.
+    const COUNT: usize;
+    /// Encodes each value in order.
+    fn encode_all(&self, enc: &mut Encoder<'_>);
+    /// How many values this instance holds (differs from `COUNT` only for
+    /// run-time lists).
+    fn count(&self) -> usize {
+        Self::COUNT
+    }
+}
+
+macro_rules! fields_tuple {
+    ($($n:tt $t:ident)*) => {
+        impl<$($t: ToValue),*> Fields for ($($t,)*) {
+            const COUNT: usize = 0 $(+ { let _ = $n; 1 })*;
+            #[inline(always)]
+            #[allow(unused_variables)]
+            fn encode_all(&self, enc: &mut Encoder<'_>) {
+                $(self.$n.encode(enc);)*
+            }
+        }
+    };
+}
+
+fields_tuple!();
+fields_tuple!(0 A);
+fields_tuple!(0 A 1 B);
+fields_tuple!(0 A 1 B 2 C);
+fields_tuple!(0 A 1 B 2 C 3 D);
+fields_tuple!(0 A 1 B 2 C 3 D 4 E);
+fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F);
+fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G);
+fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G 7 H);
+fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G 7 H 8 I);
+fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G 7 H 8 I 9 J);
+fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G 7 H 8 I 9 J 10 K);
+fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G 7 H 8 I 9 J 10 K 11 L);
+fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G 7 H 8 I 9 J 10 K 11 L 12 M);
+fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G 7 H 8 I 9 J 10 K 11 L 12 M 13 N);
+fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G 7 H 8 I 9 J 10 K 11 L 12 M 13 N 14 O);
+fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G 7 H 8 I 9 J 10 K 11 L 12 M 13 N 14 O 15 P);
+fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G 7 H 8 I 9 J 10 K 11 L 12 M 13 N 14 O 15 P 16 Q);
+fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G 7 H 8 I 9 J 10 K 11 L 12 M 13 N 14 O 15 P 16 Q 17 R);
+fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G 7 H 8 I 9 J 10 K 11 L 12 M 13 N 14 O 15 P 16 Q 17 R 18 S);
+fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G 7 H 8 I 9 J 10 K 11 L 12 M 13 N 14 O 15 P 16 Q 17 R 18 S 19 T);
+fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G 7 H 8 I 9 J 10 K 11 L 12 M 13 N 14 O 15 P 16 Q 17 R 18 S 19 T 20 U);
+fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G 7 H 8 I 9 J 10 K 11 L 12 M 13 N 14 O 15 P 16 Q 17 R 18 S 19 T 20 U 21 V);
+fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G 7 H 8 I 9 J 10 K 11 L 12 M 13 N 14 O 15 P 16 Q 17 R 18 S 19 T 20 U 21 V 22 W);
+fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G 7 H 8 I 9 J 10 K 11 L 12 M 13 N 14 O 15 P 16 Q 17 R 18 S 19 T 20 U 21 V 22 W 23 X);
+fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G 7 H 8 I 9 J 10 K 11 L 12 M 13 N 14 O 15 P 16 Q 17 R 18 S 19 T 20 U 21 V 22 W 23 X 24 Y);
+fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G 7 H 8 I 9 J 10 K 11 L 12 M 13 N 14 O 15 P 16 Q 17 R 18 S 19 T 20 U 21 V 22 W 23 X 24 Y 25 Z);
+fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G 7 H 8 I 9 J 10 K 11 L 12 M 13 N 14 O 15 P 16 Q 17 R 18 S 19 T 20 U 21 V 22 W 23 X 24 Y 25 Z 26 AA);
+fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G 7 H 8 I 9 J 10 K 11 L 12 M 13 N 14 O 15 P 16 Q 17 R 18 S 19 T 20 U 21 V 22 W 23 X 24 Y 25 Z 26 AA 27 AB);
+fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G 7 H 8 I 9 J 10 K 11 L 12 M 13 N 14 O 15 P 16 Q 17 R 18 S 19 T 20 U 21 V 22 W 23 X 24 Y 25 Z 26 AA 27 AB 28 AC);
+fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G 7 H 8 I 9 J 10 K 11 L 12 M 13 N 14 O 15 P 16 Q 17 R 18 S 19 T 20 U 21 V 22 W 23 X 24 Y 25 Z 26 AA 27 AB 28 AC 29 AD);
+fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G 7 H 8 I 9 J 10 K 11 L 12 M 13 N 14 O 15 P 16 Q 17 R 18 S 19 T 20 U 21 V 22 W 23 X 24 Y 25 Z 26 AA 27 AB 28 AC 29 AD 30 AE);
+fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G 7 H 8 I 9 J 10 K 11 L 12 M 13 N 14 O 15 P 16 Q 17 R 18 S 19 T 20 U 21 V 22 W 23 X 24 Y 25 Z 26 AA 27 AB 28 AC 29 AD 30 AE 31 AF);
+
+/// Encodes into a growable `Vec`: for records made on the worker (drop
+/// summaries), for tests and for fuzzing the codec.
+pub(crate) struct VecGrow<'v>(pub &'v mut Vec<u8>);
+
+impl Grow for VecGrow<'_> {
+    fn grow(&mut self, _base: *mut u8, pos: usize, needed: usize) -> Option<(*mut u8, usize)> {
+        // The encoder writes into spare capacity; `pos` bytes of it are live.
+        // SAFETY: the first `pos` bytes of spare capacity were initialised by
+        // the encoder; `reserve` below preserves them when it reallocates
+        // because we first extend the length to cover them.
+        unsafe { self.0.set_len(pos) };
+        self.0.reserve(needed.saturating_sub(pos));
+        let cap = self.0.capacity();
+        // SAFETY: shrinking the length back to 0 keeps the bytes in place; the
+        // encoder owns the buffer until `finish_vec` sets the final length.
+        unsafe { self.0.set_len(0) };
+        Some((self.0.as_mut_ptr(), cap))
+    }
+}
+
+/// Encodes a whole record into `buf` (cleared first): header, message and
+/// `fields`. Returns `false` if nothing could be written.
+pub(crate) fn encode_into_vec<F: Fields + ?Sized>(
+    buf: &mut Vec<u8>,
+    callsite: &'static super::Callsite,
+    timestamp: u64,
+    max_len: usize,
+    message: fmt::Arguments<'_>,
+    fields: &F,
+    value_count: usize,
+) -> bool {
+    buf.clear();
+    let base = buf.as_mut_ptr();
+    let cap = buf.capacity();
+    let mut grow = VecGrow(buf);
+    // SAFETY: the Vec's spare capacity is writable and exclusively borrowed
+    // through `grow` for the encoder's lifetime.
+    let mut enc = unsafe { Encoder::new(base, cap, max_len, &mut grow) };
+    enc.expect_values(value_count);
+    enc.message(message);
+    fields.encode_all(&mut enc);
+    if enc.failed() {
+        return false;
+    }
+    let (base, len, truncated) = (enc.base(), enc.len(), enc.truncated());
+    // SAFETY: the header area `base..base + HEADER_LEN` was reserved by
+    // `Encoder::new` and lies inside the Vec's allocation.
+    unsafe { super::decode::write_header(base, len, super::KIND_RECORD, truncated, callsite, timestamp) };
+    drop(enc);
+    // SAFETY: the encoder initialised `len` bytes at the start of the buffer.
+    unsafe { buf.set_len(len) };
+    true
+}
+
+/// Encodes a plain `Fields` tuple (message first) into a `Vec` and returns the
+/// bytes: the slot codec's fuzz and property tests use this.
+#[doc(hidden)]
+pub fn encode_for_test<F: Fields>(
+    buf: &mut Vec<u8>,
+    callsite: &'static super::Callsite,
+    max_len: usize,
+    message: fmt::Arguments<'_>,
+    fields: &F,
+) -> bool {
+    encode_into_vec(buf, callsite, 0, max_len, message, fields, fields.count() + 1)
+}
+
+/// A dynamic list of values, for encoding values whose count is only known
+/// at run time (tests, fuzzing).
+#[doc(hidden)]
+pub struct DynFields<'a>(pub &'a [&'a dyn ToValue]);
+
+impl Fields for DynFields<'_> {
+    const COUNT: usize = 0;
+    fn encode_all(&self, enc: &mut Encoder<'_>) {
+        for v in self.0 {
+            v.encode(enc);
+        }
+    }
+    fn count(&self) -> usize {
+        self.0.len()
+    }
+}

@@ -1,0 +1,32 @@
+//! What a log call leaves in the ring, and how the worker reads it back.
+//!
+//! A call copies only its *values* into the ring: field names, level, target,
+//! file and line live in a `static` [`Callsite`] that the macro creates, and the
+//! record points at it. The layout of a record in slot memory is
+//!
+//! ```text
+//! header (24 bytes): len u32 | kind u8 | flags u8 | 0u16 | callsite ptr | raw timestamp u64
+//! message value, then one value per callsite field, each: tag u8 + payload
+//! ```
+//!
+//! [`encode`] writes values (through `fmt::Write` for `%display`, `?debug` and
+//! format arguments, never through a `String`); [`decode`] borrows them back.
+
+mod callsite;
+pub(crate) mod decode;
+pub(crate) mod encode;
+
+pub use callsite::Callsite;
+pub use decode::{DecodeError, RecordView, Value};
+pub use encode::{Encoder, Fields, ToValue};
+#[doc(hidden)]
+pub use encode::{DebugValue, DisplayValue};
+
+/// Bytes of the fixed record header.
+pub(crate) const HEADER_LEN: usize = 24;
+/// Header kind of a record.
+pub(crate) const KIND_RECORD: u8 = 1;
+/// Header kind of padding left when a record would straddle the ring's end.
+pub(crate) const KIND_PAD: u8 = 2;
+/// Header flag: at least one value was cut to respect the record size limit.
+pub(crate) const FLAG_TRUNCATED: u8 = 1;

@@ -1,0 +1,162 @@
+//! Single- and two-thread tests of the ring; they also run under miri
+//! (`cargo +nightly miri test --lib ring::tests`).
+
+use super::*;
+use crate::record::RecordView;
+use crate::Level;
+use std::sync::Arc;
+use std::time::Duration;
+
+static CS: Callsite = Callsite::new(Level::Info, "ring", "tests.rs", 1, &["n", "s"]);
+static CS_ERR: Callsite = Callsite::new(Level::Error, "ring", "tests.rs", 2, &["n", "s"]);
+
+const BLOCK: WaitPolicy = WaitPolicy {
+    wait: Duration::ZERO,
+    drop_on_full: false,
+};
+
+fn shape(slots: usize, slot_size: usize, reserve: usize) -> RingShape {
+    RingShape {
+        slots,
+        slot_size,
+        protected_reserve: reserve,
+        policy: BLOCK,
+        protected_from: Level::Error as u8,
+    }
+}
+
+fn read_all(ring: &Ring) -> Vec<(u64, String)> {
+    let mut out = Vec::new();
+    // SAFETY: this test thread is the only consumer.
+    unsafe {
+        ring.consume(usize::MAX, |bytes| {
+            // SAFETY: the bytes were written by the encoder in this process.
+            let r = RecordView::decode(bytes).unwrap();
+            let mut f = r.fields();
+            let n = match f.next().unwrap().unwrap().1 {
+                crate::record::Value::U64(n) => n,
+                v => panic!("{v:?}"),
+            };
+            let s = match f.next().unwrap().unwrap().1 {
+                crate::record::Value::Str { text, .. } => text.to_string(),
+                v => panic!("{v:?}"),
+            };
+            out.push((n, s));
+        })
+    };
+    out
+}
+
+fn write(ring: &Ring, policy: &WaitPolicy, cs: &'static Callsite, n: u64, s: &str) -> bool {
+    // SAFETY: each test has one producer thread per ring.
+    unsafe { ring.write(policy, cs.level >= Level::Error, cs, n, format_args!("m"), &(n, s)) }
+}
+
+#[test]
+fn records_come_out_in_order_and_whole() {
+    let ring = Ring::new(shape(16, 64, 0));
+    for i in 0..5 {
+        assert!(write(&ring, &BLOCK, &CS, i, &"x".repeat(i as usize * 30)));
+    }
+    let got = read_all(&ring);
+    assert_eq!(got.len(), 5);
+    for (i, (n, s)) in got.into_iter().enumerate() {
+        assert_eq!(n, i as u64);
+        assert_eq!(s.len(), i * 30);
+    }
+    assert_eq!(ring.depth(), 0);
+}
+
+#[test]
+fn a_record_reaching_the_end_moves_to_the_start_behind_padding() {
+    let ring = Ring::new(shape(8, 64, 0));
+    for round in 0..20u64 {
+        // 1 to 3 slots each, so records keep landing across the buffer's end.
+        let s = "y".repeat((round as usize * 37) % 150);
+        assert!(write(&ring, &WaitPolicy::NO_WAIT, &CS, round, &s));
+        let got = read_all(&ring);
+        assert_eq!(got, vec![(round, s)]);
+    }
+}
+
+#[test]
+fn a_full_ring_refuses_without_waiting_under_no_wait() {
+    let ring = Ring::new(shape(4, 64, 0));
+    let mut written = 0;
+    while write(&ring, &WaitPolicy::NO_WAIT, &CS, written, "") {
+        written += 1;
+    }
+    assert_eq!(written, 4, "one slot per record, four slots");
+    assert_eq!(read_all(&ring).len(), 4);
+    assert!(write(&ring, &WaitPolicy::NO_WAIT, &CS, 9, ""));
+}
+
+#[test]
+fn protected_levels_may_use_the_reserve_others_may_not() {
+    let ring = Ring::new(shape(8, 64, 2));
+    let mut info = 0;
+    while write(&ring, &WaitPolicy::NO_WAIT, &CS, info, "") {
+        info += 1;
+    }
+    assert_eq!(info, 6);
+    assert!(write(&ring, &WaitPolicy::NO_WAIT, &CS_ERR, 100, ""));
+    assert!(write(&ring, &WaitPolicy::NO_WAIT, &CS_ERR, 101, ""));
+    assert!(!write(&ring, &WaitPolicy::NO_WAIT, &CS_ERR, 102, ""));
+}
+
+#[test]
+fn waiting_with_drop_gives_up_after_the_wait() {
+    let ring = Ring::new(shape(4, 64, 0));
+    let policy = WaitPolicy {
+        wait: Duration::from_millis(20),
+        drop_on_full: true,
+    };
+    while write(&ring, &WaitPolicy::NO_WAIT, &CS, 0, "") {}
+    let t = std::time::Instant::now();
+    assert!(!write(&ring, &policy, &CS, 1, ""));
+    assert!(t.elapsed() >= Duration::from_millis(20));
+}
+
+#[test]
+fn a_record_larger_than_half_the_ring_is_truncated_not_lost() {
+    let ring = Ring::new(shape(8, 64, 0));
+    let big = "z".repeat(10_000);
+    assert!(write(&ring, &BLOCK, &CS, 1, &big));
+    let mut seen = 0;
+    // SAFETY: single consumer.
+    unsafe {
+        ring.consume(usize::MAX, |b| {
+            // SAFETY: written by the encoder.
+            let r = RecordView::decode(b).unwrap();
+            assert!(r.truncated);
+            assert!(b.len() <= ring.shape().max_record());
+            seen += 1;
+        })
+    };
+    assert_eq!(seen, 1);
+    assert_eq!(ring.counters().truncated.load(std::sync::atomic::Ordering::Relaxed), 1);
+}
+
+#[test]
+fn a_blocked_producer_resumes_when_the_consumer_frees_space() {
+    let ring = Arc::new(Ring::new(shape(8, 64, 0)));
+    let total: u64 = if cfg!(miri) { 60 } else { 20_000 };
+    let producer = {
+        let ring = ring.clone();
+        std::thread::spawn(move || {
+            for i in 0..total {
+                assert!(write(&ring, &BLOCK, &CS, i, &"p".repeat((i % 100) as usize)));
+            }
+        })
+    };
+    let mut next = 0;
+    while next < total {
+        for (n, s) in read_all(&ring) {
+            assert_eq!(n, next, "per-producer order");
+            assert_eq!(s.len(), (n % 100) as usize);
+            next += 1;
+        }
+        std::thread::yield_now();
+    }
+    producer.join().unwrap();
+}

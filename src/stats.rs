@@ -1,0 +1,212 @@
+//! Counters and the `stats()` snapshot.
+//!
+//! Producer counters live in each thread's ring, on a cache line only that
+//! thread writes (single-writer increments: a load and a store, no locked
+//! instruction). Worker counters live in the logger. `fapilog::stats()` adds
+//! them up.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::Level;
+
+/// Why a record was lost. Every loss is counted under one of these.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DropReason {
+    /// The ring stayed full for the whole backpressure wait.
+    QueueFull = 0,
+    /// Logged from inside the formatting of another record on the same
+    /// thread (a `Display` impl that logs).
+    Reentrant = 1,
+    /// User code (a `Display`/`Debug` impl) panicked while the record was
+    /// being written; the panic goes on to the caller.
+    Panicked = 2,
+    /// A sink's hand-off queue was full (drop policy only).
+    SinkFull = 3,
+    /// A sink returned an error or panicked while writing the record.
+    SinkError = 4,
+    /// Still in the ring when shutdown gave up waiting.
+    Shutdown = 5,
+    /// The worker could not decode the record (a bug; never expected).
+    Corrupt = 6,
+}
+
+impl DropReason {
+    /// Every reason, in counter order.
+    pub const ALL: [DropReason; 7] = [
+        DropReason::QueueFull,
+        DropReason::Reentrant,
+        DropReason::Panicked,
+        DropReason::SinkFull,
+        DropReason::SinkError,
+        DropReason::Shutdown,
+        DropReason::Corrupt,
+    ];
+
+    /// Its name in stats and drop summaries.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            DropReason::QueueFull => "queue_full",
+            DropReason::Reentrant => "reentrant",
+            DropReason::Panicked => "panicked",
+            DropReason::SinkFull => "sink_full",
+            DropReason::SinkError => "sink_error",
+            DropReason::Shutdown => "shutdown",
+            DropReason::Corrupt => "corrupt",
+        }
+    }
+}
+
+const REASONS: usize = DropReason::ALL.len();
+const LEVELS: usize = Level::ALL.len();
+
+#[inline(always)]
+fn bump_single_writer(c: &AtomicU64, n: u64) {
+    c.store(c.load(Ordering::Relaxed) + n, Ordering::Relaxed);
+}
+
+/// Drops by reason and level. Single-writer or shared, depending on owner.
+#[derive(Default)]
+pub(crate) struct DropCounters([[AtomicU64; LEVELS]; REASONS]);
+
+impl DropCounters {
+    fn add_into(&self, out: &mut [[u64; LEVELS]; REASONS]) {
+        for (r, row) in self.0.iter().enumerate() {
+            for (l, c) in row.iter().enumerate() {
+                out[r][l] += c.load(Ordering::Relaxed);
+            }
+        }
+    }
+}
+
+/// Counters written only by the thread that owns a ring.
+#[derive(Default)]
+pub(crate) struct ProducerCounters {
+    submitted: AtomicU64,
+    pub(crate) truncated: AtomicU64,
+    dropped: DropCounters,
+}
+
+impl ProducerCounters {
+    #[inline(always)]
+    pub(crate) fn bump_submitted(&self) {
+        bump_single_writer(&self.submitted, 1);
+    }
+
+    #[inline(always)]
+    pub(crate) fn bump_truncated(&self) {
+        bump_single_writer(&self.truncated, 1);
+    }
+
+    /// Counts a record lost on the producer side. A lost record was
+    /// submitted too: `submitted == processed + dropped` once drained.
+    #[cold]
+    pub(crate) fn drop_record(&self, reason: DropReason, level: Level) {
+        bump_single_writer(&self.submitted, 1);
+        bump_single_writer(&self.dropped.0[reason as usize][level as usize], 1);
+    }
+}
+
+/// Counters written by the worker and sink threads.
+#[derive(Default)]
+pub(crate) struct WorkerCounters {
+    pub processed: AtomicU64,
+    pub delivered: AtomicU64,
+    pub sink_errors: AtomicU64,
+    pub sink_panics: AtomicU64,
+    pub high_water: AtomicU64,
+    pub drop_summaries: AtomicU64,
+    dropped: DropCounters,
+}
+
+impl WorkerCounters {
+    pub(crate) fn drop_records(&self, reason: DropReason, level: Level, n: u64) {
+        self.dropped.0[reason as usize][level as usize].fetch_add(n, Ordering::Relaxed);
+    }
+
+    pub(crate) fn raise_high_water(&self, depth: u64) {
+        self.high_water.fetch_max(depth, Ordering::Relaxed);
+    }
+}
+
+/// A snapshot of the logger's counters: `fapilog::stats()`.
+///
+/// Records are counted once each: `submitted` counts every enabled call,
+/// including those later dropped. Once the logger is drained,
+/// `submitted == processed + dropped_before_processing` and every processed
+/// record was either delivered to each sink or counted under `SinkFull` /
+/// `SinkError` for that sink.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Enabled log calls (records offered to the ring).
+    pub submitted: u64,
+    /// Records the worker decoded and serialized.
+    pub processed: u64,
+    /// Record deliveries to sinks (a record sent to two sinks counts twice).
+    pub delivered: u64,
+    /// Records lost, all reasons and levels together.
+    pub dropped: u64,
+    /// Records that had a value cut at the record size limit (still delivered).
+    pub truncated: u64,
+    /// Errors returned by sinks.
+    pub sink_errors: u64,
+    /// Panics caught in sinks.
+    pub sink_panics: u64,
+    /// Slots waiting in the rings now.
+    pub queue_depth: u64,
+    /// The most slots seen waiting in one ring when the worker came to it.
+    pub queue_high_water: u64,
+    /// Producer rings (one per thread that has logged).
+    pub producers: u64,
+    /// "N records dropped" summary records the worker has emitted.
+    pub drop_summaries: u64,
+    dropped_by: [[u64; LEVELS]; REASONS],
+}
+
+impl Stats {
+    /// Records dropped for `reason`, all levels.
+    pub fn dropped_for(&self, reason: DropReason) -> u64 {
+        self.dropped_by[reason as usize].iter().sum()
+    }
+
+    /// Records dropped at `level`, all reasons.
+    pub fn dropped_at(&self, level: Level) -> u64 {
+        self.dropped_by.iter().map(|row| row[level as usize]).sum()
+    }
+
+    /// Records dropped for `reason` at `level`.
+    pub fn dropped_for_at(&self, reason: DropReason, level: Level) -> u64 {
+        self.dropped_by[reason as usize][level as usize]
+    }
+
+    /// Records lost before the worker processed them (on the producer side
+    /// or at shutdown): `submitted - processed` once the logger is drained.
+    pub fn dropped_before_processing(&self) -> u64 {
+        [DropReason::QueueFull, DropReason::Reentrant, DropReason::Panicked, DropReason::Shutdown, DropReason::Corrupt]
+            .iter()
+            .map(|r| self.dropped_for(*r))
+            .sum()
+    }
+
+    pub(crate) fn add_producer(&mut self, c: &ProducerCounters) {
+        self.submitted += c.submitted.load(Ordering::Relaxed);
+        self.truncated += c.truncated.load(Ordering::Relaxed);
+        c.dropped.add_into(&mut self.dropped_by);
+        self.producers += 1;
+    }
+
+    pub(crate) fn add_worker(&mut self, c: &WorkerCounters) {
+        self.processed += c.processed.load(Ordering::Relaxed);
+        self.delivered += c.delivered.load(Ordering::Relaxed);
+        self.sink_errors += c.sink_errors.load(Ordering::Relaxed);
+        self.sink_panics += c.sink_panics.load(Ordering::Relaxed);
+        self.queue_high_water = self.queue_high_water.max(c.high_water.load(Ordering::Relaxed));
+        self.drop_summaries += c.drop_summaries.load(Ordering::Relaxed);
+        c.dropped.add_into(&mut self.dropped_by);
+    }
+
+    pub(crate) fn finish(mut self) -> Stats {
+        self.dropped = self.dropped_by.iter().flatten().sum();
+        self
+    }
+}
