@@ -11,11 +11,22 @@ fn main() -> Result<(), fapilog::Error> {
         .install()?;
 
     let path = "/api/v1/users/42";
-    fapilog::info!(request_id = "req-123", user_id = 42u64, path, latency_ms = 3.2, status = 200u16, "request handled");
+    fapilog::info!(
+        request_id = "req-123",
+        user_id = 42u64,
+        path,
+        latency_ms = 3.2,
+        status = 200u16,
+        "request handled"
+    );
     let err = std::io::Error::new(std::io::ErrorKind::TimedOut, "connection timed out");
     let peer = std::net::SocketAddr::from(([10, 0, 0, 7], 5432));
     fapilog::warn!(target: "app::db", ?err, %peer, "retrying {} of {}", 2, 5);
-    fapilog::error!(code = -1i32, bytes = &b"\x00\xffraw"[..], "control chars stay escaped: \n\t\"");
+    fapilog::error!(
+        code = -1i32,
+        bytes = &b"\x00\xffraw"[..],
+        "control chars stay escaped: \n\t\""
+    );
     fapilog::debug!("not shown: the default level is INFO");
 
     let worker = std::thread::spawn(|| {

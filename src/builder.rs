@@ -217,7 +217,11 @@ impl LoggerBuilder {
 
     fn shape(&self) -> Result<RingShape, Error> {
         if !self.capacity.is_power_of_two() || self.capacity < 4 {
-            return Err(Error::invalid("capacity", self.capacity, "a power of two of at least 4"));
+            return Err(Error::invalid(
+                "capacity",
+                self.capacity,
+                "a power of two of at least 4",
+            ));
         }
         if !self.slot_size.is_power_of_two() || self.slot_size < HEADER_LEN.next_power_of_two() {
             return Err(Error::invalid(
@@ -243,12 +247,20 @@ impl LoggerBuilder {
         }
         let protected_reserve = self.protected_reserve.unwrap_or(self.capacity / 8);
         if protected_reserve >= self.capacity / 2 {
-            return Err(Error::invalid("protected_reserve", protected_reserve, "fewer slots than half the capacity"));
+            return Err(Error::invalid(
+                "protected_reserve",
+                protected_reserve,
+                "fewer slots than half the capacity",
+            ));
         }
         Ok(RingShape {
             slots: self.capacity,
             slot_size: self.slot_size,
-            protected_reserve: if self.protected_from.is_some() { protected_reserve } else { 0 },
+            protected_reserve: if self.protected_from.is_some() {
+                protected_reserve
+            } else {
+                0
+            },
             policy: WaitPolicy {
                 wait: self.wait,
                 drop_on_full: self.drop_on_full,
@@ -274,7 +286,11 @@ impl LoggerBuilder {
         if let Some(core) = self.pin_worker {
             let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
             if core >= cores {
-                return Err(Error::invalid("pin_worker", core, "a core index below the number of cores"));
+                return Err(Error::invalid(
+                    "pin_worker",
+                    core,
+                    "a core index below the number of cores",
+                ));
             }
         }
         Ok(shape)
@@ -342,7 +358,11 @@ impl LoggerBuilder {
         let started = ready_rx.recv().unwrap_or(Ok(()));
         if let Err(e) = started {
             let _ = handle.join();
-            return Err(Error::invalid("pin_worker", format!("{pin:?}: {e}"), "a core this process may run on"));
+            return Err(Error::invalid(
+                "pin_worker",
+                format!("{pin:?}: {e}"),
+                "a core this process may run on",
+            ));
         }
         shared.control.set_worker(handle.thread().clone());
         *shared.worker.lock() = Some(handle);
@@ -387,4 +407,3 @@ fn hostname() -> String {
         .or_else(|| std::env::var("HOSTNAME").ok())
         .unwrap_or_else(|| "unknown".into())
 }
-

@@ -3,7 +3,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 #[inline(always)]
 pub(crate) fn now_raw() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0)
 }
 pub(crate) fn init() {}
 pub(crate) struct Converter;

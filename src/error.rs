@@ -35,7 +35,11 @@ pub enum Error {
 }
 
 impl Error {
-    pub(crate) fn invalid(setting: &'static str, value: impl fmt::Display, expected: &'static str) -> Error {
+    pub(crate) fn invalid(
+        setting: &'static str,
+        value: impl fmt::Display,
+        expected: &'static str,
+    ) -> Error {
         Error::InvalidSetting {
             setting,
             value: value.to_string(),

@@ -72,7 +72,9 @@ impl Shared {
         flush_timeout: Duration,
         flush_on_panic: bool,
     ) -> Shared {
-        let rings: Vec<Arc<Ring>> = (0..preallocate).map(|_| Arc::new(Ring::new(shape))).collect();
+        let rings: Vec<Arc<Ring>> = (0..preallocate)
+            .map(|_| Arc::new(Ring::new(shape)))
+            .collect();
         Shared {
             epoch,
             shape,
@@ -237,7 +239,9 @@ impl Drop for BusyGuard<'_> {
     fn drop(&mut self) {
         // Only reached by unwinding: the normal path forgets the guard.
         self.lease.busy.set(false);
-        self.ring.counters().drop_record(DropReason::Panicked, self.level);
+        self.ring
+            .counters()
+            .drop_record(DropReason::Panicked, self.level);
     }
 }
 
@@ -265,7 +269,10 @@ fn write<F: Fields + ?Sized>(
     LEASE
         .try_with(|lease| {
             let ring = lease.ring.get();
-            if ring.is_null() || lease.busy.get() || lease.epoch.get() != EPOCH.load(Ordering::Relaxed) {
+            if ring.is_null()
+                || lease.busy.get()
+                || lease.epoch.get() != EPOCH.load(Ordering::Relaxed)
+            {
                 return write_slow(lease, callsite, message, fields, policy, timestamp);
             }
             // SAFETY: a non-null `ring` is kept alive by the lease's Arc.
@@ -325,7 +332,8 @@ fn write_slow<F: Fields + ?Sized>(
         // was being written on this thread.
         // SAFETY: busy implies a live lease with a non-null ring.
         let ring = unsafe { &*lease.ring.get() };
-        ring.counters().drop_record(DropReason::Reentrant, callsite.level);
+        ring.counters()
+            .drop_record(DropReason::Reentrant, callsite.level);
         return TryLog::Done;
     }
     if !lease.renew() {
@@ -346,7 +354,11 @@ pub fn log<F: Fields>(callsite: &'static Callsite, message: std::fmt::Arguments<
 /// One non-blocking attempt, for the async macros.
 #[doc(hidden)]
 #[inline(always)]
-pub fn try_log<F: Fields>(callsite: &'static Callsite, message: std::fmt::Arguments<'_>, fields: &F) -> TryLog {
+pub fn try_log<F: Fields>(
+    callsite: &'static Callsite,
+    message: std::fmt::Arguments<'_>,
+    fields: &F,
+) -> TryLog {
     write(callsite, message, fields, Some(&WaitPolicy::NO_WAIT))
 }
 
@@ -384,8 +396,12 @@ impl AsyncWait {
     /// policy gives up.
     #[doc(hidden)]
     pub async fn space(&mut self) -> bool {
-        let policy = installed().map(|s| s.shape.policy).unwrap_or(WaitPolicy::NO_WAIT);
-        let deadline = *self.deadline.get_or_insert_with(|| Instant::now() + policy.wait);
+        let policy = installed()
+            .map(|s| s.shape.policy)
+            .unwrap_or(WaitPolicy::NO_WAIT);
+        let deadline = *self
+            .deadline
+            .get_or_insert_with(|| Instant::now() + policy.wait);
         if policy.drop_on_full && Instant::now() >= deadline {
             drop_async(self.callsite.level);
             return false;
@@ -404,7 +420,9 @@ fn drop_async(level: Level) {
         } else {
             // SAFETY: a non-null ring is kept alive by the lease; the counters
             // are written by the thread holding the lease, which we are.
-            unsafe { &*ring }.counters().drop_record(DropReason::QueueFull, level);
+            unsafe { &*ring }
+                .counters()
+                .drop_record(DropReason::QueueFull, level);
         }
     });
 }

@@ -182,10 +182,16 @@ impl Stats {
     /// Records lost before the worker processed them (on the producer side
     /// or at shutdown): `submitted - processed` once the logger is drained.
     pub fn dropped_before_processing(&self) -> u64 {
-        [DropReason::QueueFull, DropReason::Reentrant, DropReason::Panicked, DropReason::Shutdown, DropReason::Corrupt]
-            .iter()
-            .map(|r| self.dropped_for(*r))
-            .sum()
+        [
+            DropReason::QueueFull,
+            DropReason::Reentrant,
+            DropReason::Panicked,
+            DropReason::Shutdown,
+            DropReason::Corrupt,
+        ]
+        .iter()
+        .map(|r| self.dropped_for(*r))
+        .sum()
     }
 
     pub(crate) fn add_producer(&mut self, c: &ProducerCounters) {
@@ -200,7 +206,9 @@ impl Stats {
         self.delivered += c.delivered.load(Ordering::Relaxed);
         self.sink_errors += c.sink_errors.load(Ordering::Relaxed);
         self.sink_panics += c.sink_panics.load(Ordering::Relaxed);
-        self.queue_high_water = self.queue_high_water.max(c.high_water.load(Ordering::Relaxed));
+        self.queue_high_water = self
+            .queue_high_water
+            .max(c.high_water.load(Ordering::Relaxed));
         self.drop_summaries += c.drop_summaries.load(Ordering::Relaxed);
         c.dropped.add_into(&mut self.dropped_by);
     }

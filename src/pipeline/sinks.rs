@@ -36,7 +36,11 @@ pub(crate) struct SinkHandle {
 }
 
 impl SinkHandle {
-    pub(crate) fn spawn(sink: Box<dyn Sink>, queue: usize, shared: Arc<Shared>) -> Result<SinkHandle, crate::Error> {
+    pub(crate) fn spawn(
+        sink: Box<dyn Sink>,
+        queue: usize,
+        shared: Arc<Shared>,
+    ) -> Result<SinkHandle, crate::Error> {
         let name = sink.name().to_string();
         let format = sink.format();
         let (tx, rx) = mpsc::sync_channel(queue);
@@ -78,7 +82,11 @@ impl SinkHandle {
 
     /// Waits for the answers of `requests` until `deadline`; returns the
     /// names of the sinks that did not answer.
-    pub(crate) fn await_all(handles: &[SinkHandle], requests: Vec<Option<Receiver<()>>>, deadline: Instant) -> Vec<String> {
+    pub(crate) fn await_all(
+        handles: &[SinkHandle],
+        requests: Vec<Option<Receiver<()>>>,
+        deadline: Instant,
+    ) -> Vec<String> {
         let mut late = Vec::new();
         for (h, rx) in handles.iter().zip(requests) {
             let left = deadline.saturating_duration_since(Instant::now());
@@ -103,12 +111,18 @@ fn run(mut sink: Box<dyn Sink>, rx: Receiver<SinkMsg>, shared: &Shared) {
     let counters = &shared.counters;
     let mut dirty = false;
     loop {
-        let msg = if dirty { rx.recv_timeout(IDLE_FLUSH) } else { rx.recv().map_err(|_| RecvTimeoutError::Disconnected) };
+        let msg = if dirty {
+            rx.recv_timeout(IDLE_FLUSH)
+        } else {
+            rx.recv().map_err(|_| RecvTimeoutError::Disconnected)
+        };
         match msg {
             Ok(SinkMsg::Batch(batch)) => {
                 match guarded(|| sink.write_batch(&batch)) {
                     Ok(()) => {
-                        counters.delivered.fetch_add(batch.len() as u64, Ordering::Relaxed);
+                        counters
+                            .delivered
+                            .fetch_add(batch.len() as u64, Ordering::Relaxed);
                     }
                     Err(failure) => {
                         failure.count(shared);

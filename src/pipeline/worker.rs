@@ -126,7 +126,8 @@ impl Worker {
             if idle < 16 {
                 std::thread::yield_now();
             } else {
-                let park = Duration::from_micros(50u64 << (idle - 16).min(5)).min(self.cfg.idle_park);
+                let park =
+                    Duration::from_micros(50u64 << (idle - 16).min(5)).min(self.cfg.idle_park);
                 std::thread::park_timeout(park);
             }
         }
@@ -179,9 +180,10 @@ impl Worker {
     }
 
     fn lanes_full(&self) -> bool {
-        self.lanes
-            .iter()
-            .any(|l| l.batch.len() >= self.cfg.batch_records || l.batch.as_bytes().len() >= self.cfg.batch_bytes)
+        self.lanes.iter().any(|l| {
+            l.batch.len() >= self.cfg.batch_records
+                || l.batch.as_bytes().len() >= self.cfg.batch_bytes
+        })
     }
 
     /// Hands every non-empty batch to its sinks and starts fresh ones.
@@ -193,7 +195,9 @@ impl Worker {
             for &i in &lane.sinks {
                 if !self.sinks[i].send(&lane.batch, self.cfg.lossless) {
                     for (r, _) in lane.batch.iter() {
-                        self.shared.counters.drop_records(DropReason::SinkFull, r.level, 1);
+                        self.shared
+                            .counters
+                            .drop_records(DropReason::SinkFull, r.level, 1);
                     }
                 }
             }
@@ -253,7 +257,10 @@ impl Worker {
                 ..
             } = self;
             process(&buf, lanes, arena, converter, formatter, shared);
-            self.shared.counters.drop_summaries.fetch_add(1, Ordering::Relaxed);
+            self.shared
+                .counters
+                .drop_summaries
+                .fetch_add(1, Ordering::Relaxed);
             self.dispatch();
         }
         self.summary.buf = buf;
@@ -280,7 +287,8 @@ fn process(
     // SAFETY: the bytes come from a ring (or the drop-summary buffer), where
     // only the encoder writes records.
     let decoded = unsafe { RecordView::decode(bytes) }.and_then(|view| {
-        let mut fields = bumpalo::collections::Vec::with_capacity_in(view.callsite.fields.len(), arena);
+        let mut fields =
+            bumpalo::collections::Vec::with_capacity_in(view.callsite.fields.len(), arena);
         for f in view.fields() {
             fields.push(f?);
         }
@@ -293,7 +301,9 @@ fn process(
     let rec = match decoded {
         Ok(rec) => rec,
         Err(_) => {
-            shared.counters.drop_records(DropReason::Corrupt, Level::Info, 1);
+            shared
+                .counters
+                .drop_records(DropReason::Corrupt, Level::Info, 1);
             return;
         }
     };

@@ -3,8 +3,8 @@
 use std::fmt;
 
 use super::encode::{
-    TAG_BYTES, TAG_F64, TAG_FALSE, TAG_I128, TAG_I64, TAG_NULL, TAG_STATIC_STR, TAG_STR, TAG_TRUE, TAG_TRUNCATED,
-    TAG_U128, TAG_U64,
+    TAG_BYTES, TAG_F64, TAG_FALSE, TAG_I128, TAG_I64, TAG_NULL, TAG_STATIC_STR, TAG_STR, TAG_TRUE,
+    TAG_TRUNCATED, TAG_U128, TAG_U64,
 };
 use super::{Callsite, FLAG_TRUNCATED, HEADER_LEN, KIND_RECORD};
 
@@ -211,7 +211,8 @@ unsafe fn next_value<'a>(b: &mut &'a [u8]) -> Result<Value<'a>, DecodeError> {
         TAG_F64 => Value::F64(f64::from_bits(u64::from_ne_bytes(take_array(b)?))),
         TAG_STR => {
             let len = u32::from_ne_bytes(take_array(b)?) as usize;
-            let text = std::str::from_utf8(take(b, len)?).map_err(|_| DecodeError("text is not UTF-8"))?;
+            let text =
+                std::str::from_utf8(take(b, len)?).map_err(|_| DecodeError("text is not UTF-8"))?;
             Value::Str { text, truncated }
         }
         TAG_BYTES => {
@@ -227,7 +228,8 @@ unsafe fn next_value<'a>(b: &mut &'a [u8]) -> Result<Value<'a>, DecodeError> {
             // SAFETY: by this function's contract, pointer and length were
             // taken from a `&'static str`, so they form valid UTF-8 that lives
             // for the whole program.
-            let text: &'static str = unsafe { std::str::from_utf8_unchecked(std::slice::from_raw_parts(ptr, len)) };
+            let text: &'static str =
+                unsafe { std::str::from_utf8_unchecked(std::slice::from_raw_parts(ptr, len)) };
             Value::Str { text, truncated }
         }
         _ => return Err(DecodeError("unknown tag")),
@@ -240,7 +242,13 @@ mod tests {
     use super::*;
     use crate::Level;
 
-    static CS: Callsite = Callsite::new(Level::Info, "t", "f.rs", 1, &["a", "b", "c", "d", "e", "f", "g", "h"]);
+    static CS: Callsite = Callsite::new(
+        Level::Info,
+        "t",
+        "f.rs",
+        1,
+        &["a", "b", "c", "d", "e", "f", "g", "h"],
+    );
 
     fn decode(buf: &[u8]) -> (RecordView<'_>, Vec<(&'static str, Value<'_>)>) {
         // SAFETY: `buf` was written by `encode_for_test` in this process.
@@ -275,17 +283,47 @@ mod tests {
         assert_eq!(f[0], ("a", Value::U64(42)));
         assert_eq!(f[1], ("b", Value::I64(-3)));
         assert!(matches!(f[2], ("c", Value::F64(x)) if x.is_nan()));
-        assert_eq!(f[3].1, Value::Str { text: "path", truncated: false });
-        assert_eq!(f[4].1, Value::Bytes { bytes: b"\xff\x00", truncated: false });
-        assert_eq!(f[5].1, Value::Str { text: "1.5", truncated: false });
-        assert_eq!(f[6].1, Value::Str { text: "Some(\"x\")", truncated: false });
+        assert_eq!(
+            f[3].1,
+            Value::Str {
+                text: "path",
+                truncated: false
+            }
+        );
+        assert_eq!(
+            f[4].1,
+            Value::Bytes {
+                bytes: b"\xff\x00",
+                truncated: false
+            }
+        );
+        assert_eq!(
+            f[5].1,
+            Value::Str {
+                text: "1.5",
+                truncated: false
+            }
+        );
+        assert_eq!(
+            f[6].1,
+            Value::Str {
+                text: "Some(\"x\")",
+                truncated: false
+            }
+        );
         assert_eq!(f[7].1, Value::Null);
     }
 
     #[test]
     fn a_literal_message_is_stored_as_a_static_pointer() {
         let mut buf = Vec::new();
-        assert!(encode_for_test(&mut buf, &CS, 1 << 16, format_args!("request handled"), &()));
+        assert!(encode_for_test(
+            &mut buf,
+            &CS,
+            1 << 16,
+            format_args!("request handled"),
+            &()
+        ));
         assert_eq!(buf.len(), HEADER_LEN + 17);
         assert_eq!(decode(&buf).0.message, "request handled");
     }
@@ -305,20 +343,34 @@ mod tests {
         let (r, f) = decode(&buf);
         assert!(r.truncated);
         match f[0].1 {
-            Value::Str { text, truncated } => assert!(truncated && !text.is_empty() && big.starts_with(text)),
+            Value::Str { text, truncated } => {
+                assert!(truncated && !text.is_empty() && big.starts_with(text))
+            }
             ref v => panic!("{v:?}"),
         }
-        assert!(matches!(f[1].1, Value::Str { truncated: true, .. }));
+        assert!(matches!(
+            f[1].1,
+            Value::Str {
+                truncated: true,
+                ..
+            }
+        ));
         assert_eq!(f[2].1, Value::U64(7), "values after a cut one survive");
     }
 
     #[test]
     fn corrupt_bytes_are_an_error_not_a_crash() {
         let mut buf = Vec::new();
-        assert!(encode_for_test(&mut buf, &CS, 1 << 16, format_args!("m"), &("abc",)));
+        assert!(encode_for_test(
+            &mut buf,
+            &CS,
+            1 << 16,
+            format_args!("m"),
+            &("abc",)
+        ));
         let n = buf.len();
         buf[n - 1] = 0xff; // invalid UTF-8 in the string
-        // SAFETY: header and message tag are still the encoder's.
+                           // SAFETY: header and message tag are still the encoder's.
         let r = unsafe { RecordView::decode(&buf) }.unwrap();
         assert!(r.fields().next().unwrap().is_err());
         buf.truncate(n - 2);

@@ -68,7 +68,12 @@ impl<'g> Encoder<'g> {
     /// `base..base + limit` must be writable for the encoder's lifetime and
     /// not read or written by anyone else until the record is published or
     /// abandoned; `grow` must uphold the same for the regions it returns.
-    pub(crate) unsafe fn new(base: *mut u8, limit: usize, max_len: usize, grow: &'g mut dyn Grow) -> Encoder<'g> {
+    pub(crate) unsafe fn new(
+        base: *mut u8,
+        limit: usize,
+        max_len: usize,
+        grow: &'g mut dyn Grow,
+    ) -> Encoder<'g> {
         let mut enc = Encoder {
             base,
             pos: 0,
@@ -145,7 +150,9 @@ impl<'g> Encoder<'g> {
             // SAFETY: `reserve` made `pos..pos + len` writable and exclusively
             // ours (the contract of `new` and `Grow`); the source is a distinct
             // borrowed slice, so the ranges do not overlap.
-            unsafe { ptr::copy_nonoverlapping(bytes.as_ptr(), self.base.add(self.pos), bytes.len()) };
+            unsafe {
+                ptr::copy_nonoverlapping(bytes.as_ptr(), self.base.add(self.pos), bytes.len())
+            };
             self.pos += bytes.len();
         }
     }
@@ -300,7 +307,11 @@ impl<'g> Encoder<'g> {
             return;
         }
         let len = (self.pos - start - VAR_PREFIX) as u32;
-        let tag = if cut { TAG_STR | TAG_TRUNCATED } else { TAG_STR };
+        let tag = if cut {
+            TAG_STR | TAG_TRUNCATED
+        } else {
+            TAG_STR
+        };
         self.truncated |= cut;
         // SAFETY: `start..start + 5` was reserved above and lies below `pos`,
         // inside the region we own (a move by `grow` preserves written bytes
@@ -611,7 +622,16 @@ pub(crate) fn encode_into_vec<F: Fields + ?Sized>(
     let (base, len, truncated) = (enc.base(), enc.len(), enc.truncated());
     // SAFETY: the header area `base..base + HEADER_LEN` was reserved by
     // `Encoder::new` and lies inside the Vec's allocation.
-    unsafe { super::decode::write_header(base, len, super::KIND_RECORD, truncated, callsite, timestamp) };
+    unsafe {
+        super::decode::write_header(
+            base,
+            len,
+            super::KIND_RECORD,
+            truncated,
+            callsite,
+            timestamp,
+        )
+    };
     drop(enc);
     // SAFETY: the encoder initialised `len` bytes at the start of the buffer.
     unsafe { buf.set_len(len) };
@@ -628,7 +648,15 @@ pub fn encode_for_test<F: Fields>(
     message: fmt::Arguments<'_>,
     fields: &F,
 ) -> bool {
-    encode_into_vec(buf, callsite, 0, max_len, message, fields, fields.count() + 1)
+    encode_into_vec(
+        buf,
+        callsite,
+        0,
+        max_len,
+        message,
+        fields,
+        fields.count() + 1,
+    )
 }
 
 /// A dynamic list of values, for encoding values whose count is only known

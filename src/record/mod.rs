@@ -18,9 +18,9 @@ pub(crate) mod encode;
 
 pub use callsite::Callsite;
 pub use decode::{DecodeError, RecordView, Value};
-pub use encode::{Encoder, Fields, ToValue};
 #[doc(hidden)]
 pub use encode::{DebugValue, DisplayValue};
+pub use encode::{Encoder, Fields, ToValue};
 
 /// Bytes of the fixed record header.
 pub(crate) const HEADER_LEN: usize = 24;

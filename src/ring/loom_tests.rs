@@ -1,6 +1,6 @@
 //! loom model of the ring: claim, publish, consume and wrap, with a producer
 //! and the consumer on two threads. Run it with
-//! `RUSTFLAGS="--cfg loom" cargo test --release --lib ring::loom_tests`.
+//! `RUSTFLAGS="--cfg fapilog_loom" cargo test --release --lib ring::loom_tests`.
 
 use super::*;
 use crate::record::{RecordView, Value};
@@ -36,7 +36,16 @@ fn claim_publish_consume_and_wrap() {
                 for (n, len) in lens.iter().enumerate() {
                     let s = "w".repeat(*len);
                     // SAFETY: this thread is the ring's only producer.
-                    let ok = unsafe { ring.write(&block, false, &CS, 0, format_args!("m"), &(n as u64, s.as_str())) };
+                    let ok = unsafe {
+                        ring.write(
+                            &block,
+                            false,
+                            &CS,
+                            0,
+                            format_args!("m"),
+                            &(n as u64, s.as_str()),
+                        )
+                    };
                     assert!(ok);
                 }
             })

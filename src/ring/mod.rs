@@ -27,9 +27,9 @@
 //! the one place for most of the crate's `unsafe`; it is model-checked with
 //! loom (`loom_tests.rs`) and runs under miri.
 
-mod sync;
-#[cfg(all(test, loom))]
+#[cfg(all(test, fapilog_loom))]
 mod loom_tests;
+mod sync;
 #[cfg(test)]
 mod tests;
 
@@ -89,7 +89,7 @@ pub(crate) struct Ring {
     waiting: AtomicBool,
     /// Per-slot access markers that let loom check the data races the
     /// atomics are meant to prevent.
-    #[cfg(loom)]
+    #[cfg(fapilog_loom)]
     cells: Box<[loom::cell::UnsafeCell<()>]>,
 }
 
@@ -117,7 +117,8 @@ impl Ring {
         assert!(shape.slot_size.is_power_of_two() && shape.slot_size >= HEADER_LEN);
         assert!(shape.protected_reserve < shape.slots / 2);
         let size = shape.slots * shape.slot_size;
-        let layout = Layout::from_size_align(size, 64.max(shape.slot_size.min(4096))).expect("ring layout");
+        let layout =
+            Layout::from_size_align(size, 64.max(shape.slot_size.min(4096))).expect("ring layout");
         // SAFETY: `layout` has a non-zero size (slots >= 4, slot_size >= 24).
         let ptr = unsafe { alloc::alloc(layout) };
         let buf = NonNull::new(ptr).unwrap_or_else(|| alloc::handle_alloc_error(layout));
@@ -136,8 +137,10 @@ impl Ring {
                 counters: ProducerCounters::default(),
             }),
             waiting: AtomicBool::new(false),
-            #[cfg(loom)]
-            cells: (0..shape.slots).map(|_| loom::cell::UnsafeCell::new(())).collect(),
+            #[cfg(fapilog_loom)]
+            cells: (0..shape.slots)
+                .map(|_| loom::cell::UnsafeCell::new(()))
+                .collect(),
         }
     }
 
@@ -160,7 +163,11 @@ impl Ring {
     fn slot_ptr(&self, logical: usize) -> *mut u8 {
         // SAFETY: `logical & mask` < slots, so the offset is inside the
         // allocation of `slots << slot_shift` bytes.
-        unsafe { self.buf.as_ptr().add((logical & self.mask) << self.slot_shift) }
+        unsafe {
+            self.buf
+                .as_ptr()
+                .add((logical & self.mask) << self.slot_shift)
+        }
     }
 
     #[inline(always)]
@@ -189,7 +196,9 @@ impl Ring {
     pub(crate) unsafe fn begin<'r>(&'r self, protected: bool, policy: &'r WaitPolicy) -> Claim<'r> {
         let start = self.tail.load(Ordering::Relaxed);
         let head = self.producer.cached_head.load(Ordering::Relaxed);
-        let free = self.usable(protected).saturating_sub(start.wrapping_sub(head));
+        let free = self
+            .usable(protected)
+            .saturating_sub(start.wrapping_sub(head));
         let contiguous = self.shape.slots - (start & self.mask);
         Claim {
             ring: self,
@@ -222,7 +231,7 @@ impl Ring {
         // unpublished region (and `len >= HEADER_LEN`).
         unsafe { write_header(base, len, KIND_RECORD, truncated, callsite, timestamp) };
         let end = claim.start + claim.pad + self.slots_for(len);
-        #[cfg(loom)]
+        #[cfg(fapilog_loom)]
         for s in claim.start..end {
             self.cells[s & self.mask].with_mut(|_| ());
         }
@@ -289,7 +298,7 @@ impl Ring {
             let header = read_header(unsafe { std::slice::from_raw_parts(p, HEADER_LEN) });
             let slots = self.slots_for(header.len.max(HEADER_LEN));
             debug_assert!(head + slots <= tail, "record runs past the tail");
-            #[cfg(loom)]
+            #[cfg(fapilog_loom)]
             for s in head..head + slots {
                 self.cells[s & self.mask].with(|_| ());
             }
@@ -351,7 +360,9 @@ impl Claim<'_> {
     fn writable_from(&self, from: usize) -> usize {
         let ring = self.ring;
         let head = ring.producer.cached_head.load(Ordering::Relaxed);
-        let free = ring.usable(self.protected).saturating_sub(from.wrapping_sub(head));
+        let free = ring
+            .usable(self.protected)
+            .saturating_sub(from.wrapping_sub(head));
         let contiguous = ring.shape.slots - (from & ring.mask);
         free.min(contiguous) << ring.slot_shift
     }

@@ -1,6 +1,6 @@
-//! Atomics for the ring: loom's under `--cfg loom`, std's otherwise.
+//! Atomics for the ring: loom's under `--cfg fapilog_loom`, std's otherwise.
 
-#[cfg(loom)]
+#[cfg(fapilog_loom)]
 pub(crate) use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-#[cfg(not(loom))]
+#[cfg(not(fapilog_loom))]
 pub(crate) use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};

@@ -49,7 +49,16 @@ fn read_all(ring: &Ring) -> Vec<(u64, String)> {
 
 fn write(ring: &Ring, policy: &WaitPolicy, cs: &'static Callsite, n: u64, s: &str) -> bool {
     // SAFETY: each test has one producer thread per ring.
-    unsafe { ring.write(policy, cs.level >= Level::Error, cs, n, format_args!("m"), &(n, s)) }
+    unsafe {
+        ring.write(
+            policy,
+            cs.level >= Level::Error,
+            cs,
+            n,
+            format_args!("m"),
+            &(n, s),
+        )
+    }
 }
 
 #[test]
@@ -134,7 +143,12 @@ fn a_record_larger_than_half_the_ring_is_truncated_not_lost() {
         })
     };
     assert_eq!(seen, 1);
-    assert_eq!(ring.counters().truncated.load(std::sync::atomic::Ordering::Relaxed), 1);
+    assert_eq!(
+        ring.counters()
+            .truncated
+            .load(std::sync::atomic::Ordering::Relaxed),
+        1
+    );
 }
 
 #[test]
@@ -145,7 +159,13 @@ fn a_blocked_producer_resumes_when_the_consumer_frees_space() {
         let ring = ring.clone();
         std::thread::spawn(move || {
             for i in 0..total {
-                assert!(write(&ring, &BLOCK, &CS, i, &"p".repeat((i % 100) as usize)));
+                assert!(write(
+                    &ring,
+                    &BLOCK,
+                    &CS,
+                    i,
+                    &"p".repeat((i % 100) as usize)
+                ));
             }
         })
     };

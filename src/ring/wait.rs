@@ -33,7 +33,7 @@ impl WaitPolicy {
         if self.wait.is_zero() && self.drop_on_full {
             return false;
         }
-        #[cfg(loom)]
+        #[cfg(fapilog_loom)]
         {
             let _ = waiting;
             loop {
@@ -43,7 +43,7 @@ impl WaitPolicy {
                 loom::thread::yield_now();
             }
         }
-        #[cfg(not(loom))]
+        #[cfg(not(fapilog_loom))]
         {
             let backoff = crossbeam_utils::Backoff::new();
             while !backoff.is_completed() {

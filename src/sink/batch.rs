@@ -97,7 +97,10 @@ mod tests {
         let mut b = Batch::default();
         b.push_line(Level::Info, 1, b"{\"a\":1}");
         b.push_line(Level::Error, 2, b"{\"b\":2}\n");
-        let lines: Vec<_> = b.iter().map(|(m, l)| (m.level, m.timestamp_ns, l)).collect();
+        let lines: Vec<_> = b
+            .iter()
+            .map(|(m, l)| (m.level, m.timestamp_ns, l))
+            .collect();
         assert_eq!(
             lines,
             vec![

@@ -47,7 +47,8 @@ impl Sink for Null {
         self.format
     }
     fn write_batch(&mut self, batch: &Batch) -> io::Result<()> {
-        self.records.fetch_add(batch.len() as u64, Ordering::Relaxed);
+        self.records
+            .fetch_add(batch.len() as u64, Ordering::Relaxed);
         Ok(())
     }
 }

@@ -53,7 +53,12 @@ impl Diagnostics {
 }
 
 pub(super) fn write(f: &mut Formatter, rec: &Decoded<'_>, out: &mut Vec<u8>) {
-    let find = |key: &str| rec.fields.iter().find(|(name, _)| *name == key).map(|(_, v)| v);
+    let find = |key: &str| {
+        rec.fields
+            .iter()
+            .find(|(name, _)| *name == key)
+            .map(|(_, v)| v)
+    };
 
     out.extend_from_slice(br#"{"log":{"context":{"correlation_id":"#);
     match find("request_id") {

@@ -58,15 +58,31 @@ impl Formatter {
     }
 }
 
-/// Writes a value as JSON.
+/// Writes a value as JSON. 128-bit integers outside the 64-bit range are
+/// written as strings, since most JSON readers cannot hold them.
 pub(crate) fn write_json_value(out: &mut Vec<u8>, value: &Value<'_>) {
     match *value {
         Value::Null => json::write_null(out),
         Value::Bool(b) => json::write_bool(out, b),
         Value::I64(v) => json::write_i64(out, v),
         Value::U64(v) => json::write_u64(out, v),
-        Value::I128(v) => json::write_i128(out, v),
-        Value::U128(v) => json::write_u128(out, v),
+        // Most JSON readers stop at 64 bits: wider values become strings.
+        Value::I128(v) => match i64::try_from(v) {
+            Ok(v) => json::write_i64(out, v),
+            Err(_) => {
+                out.push(b'"');
+                json::write_i128(out, v);
+                out.push(b'"');
+            }
+        },
+        Value::U128(v) => match u64::try_from(v) {
+            Ok(v) => json::write_u64(out, v),
+            Err(_) => {
+                out.push(b'"');
+                json::write_u128(out, v);
+                out.push(b'"');
+            }
+        },
         Value::F64(v) => json::write_f64(out, v),
         Value::Str { text, truncated } => write_json_text(out, text, truncated),
         Value::Bytes { bytes, truncated } => {
