@@ -11,7 +11,7 @@
 //! | `protected_reserve` | capacity / 8 | slots only protected levels may fill |
 //! | `preallocated_producers` | 2 | rings allocated at install (more are made as threads log) |
 //! | `batch_records` / `batch_bytes` | 1024 / 256 KiB | hand-off size to sinks |
-//! | `sink_queue` | 64 | batches waiting per sink before it counts as full |
+//! | `sink_queue` | 16 | batches waiting per sink before it counts as full |
 //! | `flush_timeout` | 5 s | how long `flush()` and shutdown wait |
 //! | `pin_worker` | none | pin the worker thread to a core |
 //! | `timestamp_precision` | milliseconds | RFC 3339 fraction digits |
@@ -88,7 +88,7 @@ impl Default for LoggerBuilder {
             preallocated: 2,
             batch_records: 1024,
             batch_bytes: 256 << 10,
-            sink_queue: 64,
+            sink_queue: 16,
             flush_timeout: Duration::from_secs(5),
             pin_worker: None,
             precision: Precision::Millis,
@@ -335,6 +335,7 @@ impl LoggerBuilder {
             lossless: !self.drop_on_full,
             drop_summary_every: self.drop_summary_every,
             idle_park: Duration::from_millis(1),
+            sink_queue: self.sink_queue,
         };
         let worker = Worker::new(shared.clone(), cfg, sinks, formatter);
         let pin = self.pin_worker;

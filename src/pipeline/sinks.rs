@@ -6,9 +6,13 @@
 //! the steady state allocates nothing. A slow sink fills only its own queue:
 //! with a dropping backpressure policy its batches are then dropped and
 //! counted (`SinkFull`); in lossless mode the worker waits for it.
+//!
+//! Each handle counts the batches it has in flight, so the worker can keep
+//! filling a batch while the sink is still busy with the previous one: under
+//! load, batches grow instead of queueing, and only a few are ever in use.
 
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TrySendError};
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -32,6 +36,8 @@ pub(crate) struct SinkHandle {
     pub name: String,
     pub format: Format,
     tx: SyncSender<SinkMsg>,
+    /// Batches sent and not yet written (and released) by the sink.
+    in_flight: Arc<AtomicUsize>,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -44,9 +50,11 @@ impl SinkHandle {
         let name = sink.name().to_string();
         let format = sink.format();
         let (tx, rx) = mpsc::sync_channel(queue);
+        let in_flight = Arc::new(AtomicUsize::new(0));
+        let in_flight_sink = in_flight.clone();
         let thread = std::thread::Builder::new()
             .name(format!("fapilog-sink-{name}"))
-            .spawn(move || run(sink, rx, &shared))
+            .spawn(move || run(sink, rx, &shared, &in_flight_sink))
             .map_err(|source| crate::Error::Spawn {
                 thread: format!("fapilog-sink-{name}"),
                 source,
@@ -55,18 +63,29 @@ impl SinkHandle {
             name,
             format,
             tx,
+            in_flight,
             thread: Some(thread),
         })
+    }
+
+    /// True when the sink has written every batch it was sent.
+    pub(crate) fn idle(&self) -> bool {
+        self.in_flight.load(Ordering::Acquire) == 0
     }
 
     /// Hands a batch to the sink. Returns false if its queue was full and
     /// `wait` is false (the caller counts the drop).
     pub(crate) fn send(&self, batch: &Arc<Batch>, wait: bool) -> bool {
-        match self.tx.try_send(SinkMsg::Batch(batch.clone())) {
+        self.in_flight.fetch_add(1, Ordering::AcqRel);
+        let sent = match self.tx.try_send(SinkMsg::Batch(batch.clone())) {
             Ok(()) => true,
             Err(TrySendError::Full(msg)) if wait => self.tx.send(msg).is_ok(),
             Err(_) => false,
+        };
+        if !sent {
+            self.in_flight.fetch_sub(1, Ordering::AcqRel);
         }
+        sent
     }
 
     /// Asks the sink to flush (or close); returns a receiver for its answer.
@@ -107,7 +126,7 @@ impl SinkHandle {
     }
 }
 
-fn run(mut sink: Box<dyn Sink>, rx: Receiver<SinkMsg>, shared: &Shared) {
+fn run(mut sink: Box<dyn Sink>, rx: Receiver<SinkMsg>, shared: &Shared, in_flight: &AtomicUsize) {
     let counters = &shared.counters;
     let mut dirty = false;
     loop {
@@ -131,6 +150,9 @@ fn run(mut sink: Box<dyn Sink>, rx: Receiver<SinkMsg>, shared: &Shared) {
                         }
                     }
                 }
+                // Release the batch before saying so: the worker reuses it.
+                drop(batch);
+                in_flight.fetch_sub(1, Ordering::AcqRel);
                 dirty = true;
             }
             Ok(SinkMsg::Flush(ack)) => {

@@ -41,6 +41,19 @@ pub(crate) struct WorkerConfig {
     pub drop_summary_every: Duration,
     /// Longest idle park.
     pub idle_park: Duration,
+    /// Batches that may wait in each sink's queue.
+    pub sink_queue: usize,
+}
+
+impl WorkerConfig {
+    /// A batch big enough never to grow in the steady state: a pass may add
+    /// up to `batch_records` records to a batch just short of full.
+    fn new_batch(&self) -> Arc<Batch> {
+        Arc::new(Batch::with_capacity(
+            2 * self.batch_bytes,
+            2 * self.batch_records,
+        ))
+    }
 }
 
 /// Records serialized in one format, and the sinks that want it.
@@ -78,11 +91,17 @@ impl Worker {
                 Some(lane) => lane.sinks.push(i),
                 None => lanes.push(Lane {
                     format: s.format,
-                    batch: new_batch(),
+                    batch: cfg.new_batch(),
                     sinks: vec![i],
                 }),
             }
         }
+        // Every batch that can be in use at once, allocated now (the pages
+        // are only touched as they fill): one filling, one being written,
+        // and a full queue per lane.
+        let pool = (0..lanes.len() * (cfg.sink_queue + 1))
+            .map(|_| cfg.new_batch())
+            .collect();
         Worker {
             shared,
             cfg,
@@ -90,7 +109,7 @@ impl Worker {
             rings_version: 0,
             lanes,
             sinks,
-            pool: Vec::new(),
+            pool,
             arena: Bump::with_capacity(64 << 10),
             converter: Converter::new(),
             formatter,
@@ -122,6 +141,8 @@ impl Worker {
                 idle = 0;
                 continue;
             }
+            // Batches held back for busy sinks go out once the sinks are idle.
+            self.dispatch(false);
             idle = idle.saturating_add(1);
             if idle < 16 {
                 std::thread::yield_now();
@@ -169,27 +190,24 @@ impl Worker {
                 })
             };
             total += n;
-            if self.lanes_full() {
-                self.dispatch();
-            }
+            self.dispatch(false);
         }
-        if total > 0 {
-            self.dispatch();
-        }
+        self.dispatch(false);
+        self.arena.reset();
         total
     }
 
-    fn lanes_full(&self) -> bool {
-        self.lanes.iter().any(|l| {
-            l.batch.len() >= self.cfg.batch_records
-                || l.batch.as_bytes().len() >= self.cfg.batch_bytes
-        })
-    }
-
-    /// Hands every non-empty batch to its sinks and starts fresh ones.
-    fn dispatch(&mut self) {
+    /// Hands non-empty batches to their sinks and starts fresh ones: every
+    /// batch when `force`, otherwise those that are full or whose sinks are
+    /// all idle (a busy sink gets a bigger batch next time instead).
+    fn dispatch(&mut self, force: bool) {
         for lane in &mut self.lanes {
             if lane.batch.is_empty() {
+                continue;
+            }
+            let full = lane.batch.len() >= self.cfg.batch_records
+                || lane.batch.as_bytes().len() >= self.cfg.batch_bytes;
+            if !force && !full && !lane.sinks.iter().all(|&i| self.sinks[i].idle()) {
                 continue;
             }
             for &i in &lane.sinks {
@@ -201,16 +219,15 @@ impl Worker {
                     }
                 }
             }
-            let fresh = take_free(&mut self.pool);
+            let fresh = take_free(&mut self.pool, &self.cfg);
             let sent = std::mem::replace(&mut lane.batch, fresh);
             self.pool.push(sent);
         }
-        self.arena.reset();
     }
 
     /// Sends a flush (or close) to every sink and waits for the answers.
     fn flush_sinks(&mut self, close: bool, deadline: Instant) -> Vec<String> {
-        self.dispatch();
+        self.dispatch(true);
         let requests = self.sinks.iter().map(|s| s.request(close)).collect();
         SinkHandle::await_all(&self.sinks, requests, deadline)
     }
@@ -261,7 +278,7 @@ impl Worker {
                 .counters
                 .drop_summaries
                 .fetch_add(1, Ordering::Relaxed);
-            self.dispatch();
+            self.dispatch(false);
         }
         self.summary.buf = buf;
     }
@@ -316,19 +333,15 @@ fn process(
     shared.counters.processed.fetch_add(1, Ordering::Relaxed);
 }
 
-fn new_batch() -> Arc<Batch> {
-    Arc::new(Batch::with_capacity(64 << 10, 512))
-}
-
 /// A batch no sink holds any more, emptied; a new one if none is free.
-fn take_free(pool: &mut Vec<Arc<Batch>>) -> Arc<Batch> {
+fn take_free(pool: &mut Vec<Arc<Batch>>, cfg: &WorkerConfig) -> Arc<Batch> {
     match pool.iter().position(|b| Arc::strong_count(b) == 1) {
         Some(i) => {
             let mut b = pool.swap_remove(i);
             Arc::get_mut(&mut b).expect("no other holder").clear();
             b
         }
-        None => new_batch(),
+        None => cfg.new_batch(),
     }
 }
 

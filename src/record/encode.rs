@@ -632,7 +632,6 @@ pub(crate) fn encode_into_vec<F: Fields + ?Sized>(
             timestamp,
         )
     };
-    drop(enc);
     // SAFETY: the encoder initialised `len` bytes at the start of the buffer.
     unsafe { buf.set_len(len) };
     true

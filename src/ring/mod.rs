@@ -274,7 +274,6 @@ impl Ring {
             return false;
         }
         let (base, len, truncated) = (enc.base(), enc.len(), enc.truncated());
-        drop(enc);
         // SAFETY: the encoder wrote `len` bytes (header space included) into
         // the claimed region starting at `base`.
         unsafe { self.commit(claim, base, len, truncated, callsite, timestamp) };

@@ -1,0 +1,150 @@
+//! The hot-path contract, checked with a counting global allocator: an
+//! enabled call allocates nothing on the caller's thread, for every value
+//! kind the macros accept, and the worker and sink threads allocate nothing
+//! per record once warmed up.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+struct Counting;
+
+static ALL_THREADS: AtomicU64 = AtomicU64::new(0);
+thread_local! {
+    static THIS_THREAD: Cell<u64> = const { Cell::new(0) };
+}
+
+// SAFETY: forwards to the system allocator; only counts.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALL_THREADS.fetch_add(1, Ordering::Relaxed);
+        let _ = THIS_THREAD.try_with(|c| c.set(c.get() + 1));
+        // SAFETY: same contract as ours.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: same contract as ours.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALL_THREADS.fetch_add(1, Ordering::Relaxed);
+        let _ = THIS_THREAD.try_with(|c| c.set(c.get() + 1));
+        // SAFETY: same contract as ours.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn allocations_on_this_thread(f: impl FnOnce()) -> u64 {
+    let before = THIS_THREAD.with(Cell::get);
+    f();
+    THIS_THREAD.with(Cell::get) - before
+}
+
+struct Shown(u32);
+impl fmt::Display for Shown {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "shown-{}", self.0)
+    }
+}
+
+#[derive(Debug)]
+#[allow(dead_code)]
+struct Dbg {
+    a: u32,
+    b: &'static str,
+}
+
+/// One call per value kind.
+fn every_kind(i: u32, owned: &String) {
+    let bytes = [0u8, 159, 146, 150];
+    let dbg = Dbg { a: i, b: "b" };
+    fapilog::info!(
+        i8v = -1i8,
+        u16v = 2u16,
+        i = i,
+        u64v = 4u64,
+        isize = -5isize,
+        "ints"
+    );
+    fapilog::info!(i128v = i128::MIN, u128v = u128::MAX, "wide ints");
+    fapilog::info!(f = 1.5f64, g = 2.5f32, nan = f64::NAN, "floats");
+    fapilog::info!(
+        yes = true,
+        c = 'x',
+        none = Option::<u32>::None,
+        some = Some(3u8),
+        "bool char option"
+    );
+    fapilog::info!(s = "a str", owned, "strings");
+    fapilog::info!(b = &bytes[..], arr = bytes, "bytes");
+    fapilog::info!(%i, shown = %Shown(i), "display");
+    fapilog::info!(?dbg, opt = ?Some("x"), "debug");
+    fapilog::info!("format args {} {:?} {:>8.3}", i, "q", 1.25f64);
+    fapilog::info!(
+        request_id = "req-0123456789ab",
+        user_id = 42u64,
+        latency_ms = 3.2,
+        path = "/api/v1/users/42",
+        status = 200u16,
+        "request handled"
+    );
+}
+
+fn wait_processed(target: u64) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while fapilog::stats().processed < target {
+        assert!(
+            Instant::now() < deadline,
+            "worker did not catch up: {:?}",
+            fapilog::stats()
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+#[test]
+fn no_allocation_per_call_on_the_caller_nor_per_record_on_the_worker() {
+    let null = fapilog::sink::Null::new();
+    let flat = fapilog::sink::Null::with_format(fapilog::sink::Format::Flat);
+    let guard = fapilog::builder()
+        .sink(null.clone())
+        .sink(flat)
+        .backpressure(Duration::ZERO, false)
+        .install()
+        .unwrap();
+
+    // Warm up: the first call leases this thread's ring; the worker grows
+    // its batches and pools to their steady size.
+    let owned = String::from("an owned string");
+    for i in 0..4_000 {
+        every_kind(i, &owned);
+    }
+    wait_processed(40_000);
+    std::thread::sleep(Duration::from_millis(50));
+
+    // Producer side: zero allocations on this thread, per value kind.
+    let all_before = ALL_THREADS.load(Ordering::Relaxed);
+    let here = allocations_on_this_thread(|| {
+        for i in 0..2_000 {
+            every_kind(i, &owned);
+        }
+    });
+    assert_eq!(here, 0, "allocations on the caller for 20,000 calls");
+
+    // Consumer side: nothing else in the process allocates while the worker
+    // and the sink threads process those 20,000 records.
+    wait_processed(60_000);
+    let everywhere = ALL_THREADS.load(Ordering::Relaxed) - all_before;
+    assert_eq!(
+        everywhere, 0,
+        "allocations on any thread while 20,000 records were processed"
+    );
+
+    drop(guard);
+    assert_eq!(null.records(), 60_000);
+}
