@@ -26,10 +26,12 @@
 //! sink is caught and counted the same way. The sink's thread goes on.
 
 mod batch;
+mod file;
 mod null;
 mod stdout;
 
 pub use batch::{Batch, BatchRecord};
+pub use file::{File, Rotation};
 pub use null::Null;
 pub use stdout::{Stderr, Stdout};
 

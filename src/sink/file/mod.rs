@@ -1,0 +1,683 @@
+//! The rotating file sink, [`File`]: size and time rotation, retention and
+//! gzip of rotated files. Its behaviour is documented on the type, since
+//! this module is private.
+//!
+//! One job per submodule: `rotation` (schedule, UTC boundaries and
+//! timestamps), `naming` (building and recognizing rotated names),
+//! `retention` (what to delete), `housekeeping` (gzip on a helper thread,
+//! then retention).
+
+mod housekeeping;
+mod naming;
+mod retention;
+mod rotation;
+
+pub use rotation::Rotation;
+
+use super::{Batch, Format, Sink};
+use housekeeping::{Housekeeper, Policy};
+use naming::{with_suffix, Naming, GZ};
+use retention::Retention;
+use rotation::unix_secs;
+use std::fmt;
+use std::fs::{self, OpenOptions};
+use std::io::{self, BufWriter, Write};
+use std::path::{is_separator, Path, PathBuf};
+use std::time::SystemTime;
+
+/// Capacity of the write buffer; larger batches bypass it.
+const BUFFER: usize = 64 * 1024;
+
+#[cfg(not(feature = "gzip"))]
+const GZIP_FEATURE_OFF: &str =
+    "file sink setting `gzip`: compressing rotated files needs the `gzip` cargo \
+     feature of fapilog, which is off in this build (enable it, or remove `.gzip()`)";
+
+/// Writes records to a file, with optional rotation, retention and gzip.
+///
+/// [`File`] appends batches to one **current file** whose name never changes
+/// (`logs/app.log`), so `tail -F` and log shippers can follow it.
+///
+/// # Rotation
+///
+/// Before writing a batch the sink rotates the current file (renames it,
+/// then starts a new, empty current file) when
+///
+/// * **size** ([`File::rotate_bytes`]): the batch would take the current
+///   file past the limit. A line is never split across files: a batch larger
+///   than the limit is written whole into a fresh file. A file appended to at
+///   start-up counts with the size it already had.
+/// * **time** ([`File::rotate_hourly`], [`File::rotate_daily`]): the batch
+///   is written at or after the next UTC hour or day boundary. A non-empty
+///   current file left by an earlier run whose period is over is rotated at
+///   the first write.
+///
+/// A rotated file is named `<stem>.<YYYYMMDDTHHMMSS>[.<n>].<ext>`, e.g.
+/// `app.20261121T100000.log`, after the UTC time its content began: when the
+/// file was created, or the start of the hour or day for a file begun by a
+/// time rotation. `.<n>` tells apart files begun in the same second. Names
+/// thus sort by age (compare the counter as a number).
+///
+/// # Retention
+///
+/// After each rotation, rotated files beyond [`File::keep_files`] or
+/// [`File::keep_bytes`] are deleted, oldest first. Retention only deletes
+/// files named like the rotated files of this sink's file name: never the
+/// current file, never anything else in the directory.
+///
+/// # Compression
+///
+/// With [`File::gzip`] (cargo feature `gzip`, on by default) each rotated
+/// file is compressed to `<name>.gz` on a helper thread, so compressing a
+/// large file never holds up writing; retention runs after it, on the same
+/// thread. [`Sink::close`] waits for pending compressions. A file is only
+/// deleted once its `.gz` is complete and synced to disk.
+///
+/// # Errors
+///
+/// An I/O error while writing a batch is returned (the worker counts it and
+/// the batch as dropped) and the sink stays usable: the next batch tries
+/// again. Errors of rotation, compression and retention do not lose the
+/// batch at hand (it goes to the current file) and are returned by the next
+/// [`Sink::flush`] or [`Sink::close`].
+///
+/// # Example
+///
+/// ```
+/// use fapilog::sink::{Batch, File, Format, Sink};
+/// use fapilog::Level;
+///
+/// let dir = std::env::temp_dir().join(format!("fapilog-doc-{}", std::process::id()));
+/// let mut sink = File::new(&dir)
+///     .file_name("app.log")
+///     .format(Format::Flat)
+///     .rotate_bytes(10 << 20) // 10 MiB
+///     .rotate_daily()
+///     .keep_files(10)
+///     .keep_bytes(1 << 30);
+/// // Add `.gzip()` to compress rotated files (cargo feature `gzip`).
+/// assert_eq!(sink.name(), format!("file:{}", dir.join("app.log").display()));
+///
+/// // The logger drives sinks on their own thread; here we do it by hand.
+/// sink.open()?;
+/// let mut batch = Batch::default();
+/// batch.push_line(Level::Info, 0, br#"{"message":"hello"}"#);
+/// sink.write_batch(&batch)?;
+/// sink.close()?;
+/// assert!(std::fs::read_to_string(dir.join("app.log"))?.ends_with("{\"message\":\"hello\"}\n"));
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+///
+/// # Settings
+///
+/// Settings are checked by [`Sink::open`], which fails naming the setting
+/// (e.g. ``file sink setting `keep_files` = 0: expected at least 1``), as it
+/// fails naming the path when the directory or file cannot be created.
+///
+/// The builder method [`File::format`] shadows [`Sink::format`]; call the
+/// latter as `Sink::format(&file)`.
+pub struct File {
+    config: Config,
+    /// The sink's name, `file:<dir>/<file_name>`.
+    name: String,
+    /// `None` until opened, and again after `close`.
+    current: Option<Current>,
+    /// An error of rotation or housekeeping, for the next `flush`/`close`.
+    deferred: Option<io::Error>,
+}
+
+/// The builder settings.
+struct Config {
+    dir: PathBuf,
+    file_name: String,
+    format: Format,
+    /// 0: no size rotation.
+    rotate_bytes: u64,
+    rotation: Rotation,
+    retention: Retention,
+    gzip: bool,
+    clock: Box<dyn Fn() -> SystemTime + Send>,
+}
+
+/// The open current file and what rotation needs to know about it.
+struct Current {
+    path: PathBuf,
+    naming: Naming,
+    out: Appender<fs::File>,
+    /// When the file's content began: names it when it is rotated.
+    started: SystemTime,
+    /// The time rotation boundary, if any.
+    next_boundary: Option<SystemTime>,
+    /// Timestamp seconds and counter of the last rotated name.
+    last_rotated: Option<(u64, u64)>,
+    housekeeper: Housekeeper,
+}
+
+impl File {
+    /// A sink writing `fapilog.log` in `dir`, which `open` creates if needed.
+    ///
+    /// Defaults: envelope format, no rotation, no retention, no compression.
+    pub fn new(dir: impl Into<PathBuf>) -> File {
+        let mut file = File {
+            config: Config {
+                dir: dir.into(),
+                file_name: "fapilog.log".to_owned(),
+                format: Format::Envelope,
+                rotate_bytes: 0,
+                rotation: Rotation::Never,
+                retention: Retention::default(),
+                gzip: false,
+                clock: Box::new(SystemTime::now),
+            },
+            name: String::new(),
+            current: None,
+            deferred: None,
+        };
+        file.rename();
+        file
+    }
+
+    /// The name of the current file (default `fapilog.log`): a plain file
+    /// name, no directory. Rotated files are named after it.
+    pub fn file_name(mut self, file_name: impl Into<String>) -> File {
+        self.config.file_name = file_name.into();
+        self.rename();
+        self
+    }
+
+    /// The format records are written in (default [`Format::Envelope`]).
+    pub fn format(mut self, format: Format) -> File {
+        self.config.format = format;
+        self
+    }
+
+    /// Rotates when a batch would take the current file past `bytes`
+    /// (0, the default, turns size rotation off).
+    pub fn rotate_bytes(mut self, bytes: u64) -> File {
+        self.config.rotate_bytes = bytes;
+        self
+    }
+
+    /// Sets the time rotation schedule (default [`Rotation::Never`]).
+    pub fn rotation(mut self, rotation: Rotation) -> File {
+        self.config.rotation = rotation;
+        self
+    }
+
+    /// Rotates at every full UTC hour: `.rotation(Rotation::Hourly)`.
+    pub fn rotate_hourly(self) -> File {
+        self.rotation(Rotation::Hourly)
+    }
+
+    /// Rotates at every UTC midnight: `.rotation(Rotation::Daily)`.
+    pub fn rotate_daily(self) -> File {
+        self.rotation(Rotation::Daily)
+    }
+
+    /// Keeps at most `files` rotated files (at least 1), deleting the oldest.
+    pub fn keep_files(mut self, files: usize) -> File {
+        self.config.retention.keep_files = Some(files);
+        self
+    }
+
+    /// Keeps at most `bytes` of rotated files in total (at least 1; sizes on
+    /// disk, so compressed sizes with [`File::gzip`]), deleting the oldest.
+    pub fn keep_bytes(mut self, bytes: u64) -> File {
+        self.config.retention.keep_bytes = Some(bytes);
+        self
+    }
+
+    /// Compresses rotated files to `.gz` on a helper thread.
+    ///
+    /// Needs the `gzip` cargo feature (on by default); without it,
+    /// [`Sink::open`] returns an error saying so.
+    pub fn gzip(mut self) -> File {
+        self.config.gzip = true;
+        self
+    }
+
+    /// Replaces the wall clock used for time rotation and rotated file
+    /// names, e.g. with a fake clock in tests. Default: [`SystemTime::now`].
+    pub fn clock(mut self, clock: impl Fn() -> SystemTime + Send + 'static) -> File {
+        self.config.clock = Box::new(clock);
+        self
+    }
+
+    fn rename(&mut self) {
+        self.name = format!("file:{}", self.current_path().display());
+    }
+
+    fn current_path(&self) -> PathBuf {
+        self.config.dir.join(&self.config.file_name)
+    }
+
+    /// Rejects settings that cannot work, naming the setting.
+    fn validate(&self) -> io::Result<()> {
+        let c = &self.config;
+        let name = c.file_name.as_str();
+        if name.is_empty() || name == "." || name == ".." || name.chars().any(is_separator) {
+            return Err(invalid(
+                "file_name",
+                format_args!("{name:?}"),
+                "a plain file name, without directories",
+            ));
+        }
+        if c.retention.keep_files == Some(0) {
+            return Err(invalid("keep_files", 0, "at least 1"));
+        }
+        if c.retention.keep_bytes == Some(0) {
+            return Err(invalid("keep_bytes", 0, "at least 1"));
+        }
+        #[cfg(not(feature = "gzip"))]
+        if c.gzip {
+            return Err(io::Error::new(io::ErrorKind::Unsupported, GZIP_FEATURE_OFF));
+        }
+        Ok(())
+    }
+
+    /// Creates the directory and opens the current file for appending.
+    fn open_current(&mut self) -> io::Result<()> {
+        self.validate()?;
+        let c = &self.config;
+        fs::create_dir_all(&c.dir)
+            .map_err(|e| context(e, "cannot create log directory", &c.dir))?;
+        let path = self.current_path();
+        let file = open_append(&path)?;
+        let meta = file
+            .metadata()
+            .map_err(|e| context(e, "cannot read metadata of", &path))?;
+        let now = (c.clock)();
+        let size = meta.len();
+        // A file left with content began when it was created (or, where the
+        // file system does not say, no later than its last write).
+        let started = match meta.created().or_else(|_| meta.modified()) {
+            Ok(t) if size > 0 => t.min(now),
+            _ => now,
+        };
+        self.current = Some(Current {
+            naming: Naming::new(&c.file_name),
+            out: Appender::new(file, size),
+            started,
+            next_boundary: c.rotation.next_boundary(started),
+            last_rotated: None,
+            housekeeper: Housekeeper::new(Policy {
+                dir: c.dir.clone(),
+                naming: Naming::new(&c.file_name),
+                retention: c.retention,
+                gzip: c.gzip,
+            }),
+            path,
+        });
+        Ok(())
+    }
+
+    fn take_deferred(&mut self) -> io::Result<()> {
+        let helper = || self.current.as_ref()?.housekeeper.take_error();
+        match self.deferred.take().or_else(helper) {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Current {
+    /// Renames the current file away and starts a new one. `Err` only when
+    /// buffered data could not be written (the batch must not be written
+    /// either); other failures go to `deferred` and writing carries on in
+    /// the current file.
+    fn rotate(
+        &mut self,
+        c: &Config,
+        now: SystemTime,
+        by_time: bool,
+        deferred: &mut Option<io::Error>,
+    ) -> io::Result<()> {
+        let started = if by_time {
+            c.rotation.period_start(now)
+        } else {
+            now
+        };
+        if self.out.size == 0 {
+            // Nothing to rotate away: the current file just begins anew.
+            self.started = started;
+            self.next_boundary = c.rotation.next_boundary(now);
+            return Ok(());
+        }
+        self.out.end_torn_line()?;
+        self.out.flush()?;
+
+        let secs = unix_secs(self.started);
+        let mut counter = match self.last_rotated {
+            Some((s, n)) if s == secs => n + 1,
+            _ => 0,
+        };
+        let rotated = loop {
+            let candidate = self.naming.rotated_path(&c.dir, secs, counter);
+            if !exists(&candidate) && !exists(&with_suffix(&candidate, GZ)) {
+                break candidate;
+            }
+            counter += 1;
+        };
+        let renamed = match fs::rename(&self.path, &rotated) {
+            Ok(()) => true,
+            // The current file was removed behind our back: just start anew.
+            Err(e) if e.kind() == io::ErrorKind::NotFound => false,
+            Err(e) => {
+                let message = format!(
+                    "cannot rotate {} to {}: {e}",
+                    self.path.display(),
+                    rotated.display()
+                );
+                deferred.get_or_insert(io::Error::new(e.kind(), message));
+                return Ok(());
+            }
+        };
+        let file = match open_append(&self.path) {
+            Ok(file) => file,
+            Err(e) => {
+                if renamed {
+                    // Put it back and keep writing to it.
+                    let _ = fs::rename(&rotated, &self.path);
+                }
+                deferred.get_or_insert(e);
+                return Ok(());
+            }
+        };
+        let size = file.metadata().map_or(0, |m| m.len());
+        self.out = Appender::new(file, size);
+        self.started = started;
+        self.next_boundary = c.rotation.next_boundary(now);
+        self.last_rotated = Some((secs, counter));
+        if renamed {
+            if let Err(e) = self.housekeeper.rotated(rotated) {
+                deferred.get_or_insert(e);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Appends whole lines to a writer, keeping count of the bytes, and makes
+/// sure a failed write never glues a partial line to the next one.
+struct Appender<W: Write> {
+    out: BufWriter<W>,
+    /// Bytes in the destination, counting those still buffered.
+    size: u64,
+    /// A failed direct write left a partial line: end it before writing on.
+    torn: bool,
+}
+
+impl<W: Write> Appender<W> {
+    fn new(out: W, size: u64) -> Appender<W> {
+        Appender {
+            out: BufWriter::with_capacity(BUFFER, out),
+            size,
+            torn: false,
+        }
+    }
+
+    /// Appends `bytes` (whole lines). Small batches go through the buffer;
+    /// one as large as the buffer is written directly, after it.
+    fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.end_torn_line()?;
+        if bytes.len() < self.out.capacity() {
+            // On error `BufWriter` keeps what it could not write and copies
+            // none of `bytes`: nothing is torn, the next write retries.
+            self.out.write_all(bytes)?;
+            self.size += bytes.len() as u64;
+            return Ok(());
+        }
+        self.out.flush()?;
+        let mut rest = bytes;
+        while !rest.is_empty() {
+            let error = match self.out.get_mut().write(rest) {
+                Ok(0) => io::Error::from(io::ErrorKind::WriteZero),
+                Ok(n) => {
+                    rest = &rest[n..];
+                    self.size += n as u64;
+                    continue;
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => e,
+            };
+            let written = bytes.len() - rest.len();
+            self.torn = written > 0 && bytes[written - 1] != b'\n';
+            return Err(error);
+        }
+        Ok(())
+    }
+
+    /// Ends the partial line a failed direct write left, if any.
+    fn end_torn_line(&mut self) -> io::Result<()> {
+        if self.torn {
+            self.out.write_all(b"\n")?;
+            self.size += 1;
+            self.torn = false;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+impl Sink for File {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn format(&self) -> Format {
+        self.config.format
+    }
+
+    fn open(&mut self) -> io::Result<()> {
+        if self.current.is_some() {
+            // Opened twice: start over. Errors of the old file are stale
+            // news here and must not fail the new install.
+            let _ = self.close();
+        }
+        self.open_current()
+    }
+
+    fn write_batch(&mut self, batch: &Batch) -> io::Result<()> {
+        let bytes = batch.as_bytes();
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        if self.current.is_none() {
+            self.open_current()?;
+        }
+        let Some(current) = self.current.as_mut() else {
+            return Ok(()); // unreachable: just opened
+        };
+        let c = &self.config;
+        if let Some(boundary) = current.next_boundary {
+            let now = (c.clock)();
+            if now >= boundary {
+                current.rotate(c, now, true, &mut self.deferred)?;
+            }
+        }
+        let len = bytes.len() as u64;
+        if c.rotate_bytes > 0
+            && current.out.size > 0
+            && current.out.size.saturating_add(len) > c.rotate_bytes
+        {
+            current.rotate(c, (c.clock)(), false, &mut self.deferred)?;
+        }
+        current.out.write(bytes)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if let Some(current) = &mut self.current {
+            current.out.flush()?;
+        }
+        self.take_deferred()
+    }
+
+    fn close(&mut self) -> io::Result<()> {
+        let Some(mut current) = self.current.take() else {
+            return self.deferred.take().map_or(Ok(()), Err);
+        };
+        let flushed = current.out.flush();
+        let finished = current.housekeeper.finish();
+        drop(current);
+        let deferred = self.deferred.take().map_or(Ok(()), Err);
+        flushed.and(finished).and(deferred)
+    }
+}
+
+impl fmt::Debug for File {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let c = &self.config;
+        f.debug_struct("File")
+            .field("dir", &c.dir)
+            .field("file_name", &c.file_name)
+            .field("format", &c.format)
+            .field("rotate_bytes", &c.rotate_bytes)
+            .field("rotation", &c.rotation)
+            .field("keep_files", &c.retention.keep_files)
+            .field("keep_bytes", &c.retention.keep_bytes)
+            .field("gzip", &c.gzip)
+            .field("open", &self.current.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+fn open_append(path: &Path) -> io::Result<fs::File> {
+    OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(|e| context(e, "cannot open log file", path))
+}
+
+/// Whether anything (even a dangling symlink) has this name.
+fn exists(path: &Path) -> bool {
+    fs::symlink_metadata(path).is_ok()
+}
+
+/// `e` with a message naming what failed and on which path.
+fn context(e: io::Error, what: &str, path: &Path) -> io::Error {
+    io::Error::new(e.kind(), format!("{what} {}: {e}", path.display()))
+}
+
+/// The error for a setting `open` rejects.
+fn invalid(setting: &str, value: impl fmt::Display, expected: &str) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidInput,
+        format!("file sink setting `{setting}` = {value}: expected {expected}"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Takes bytes until `room` of them are stored, then fails like a full disk.
+    struct Flaky {
+        data: Vec<u8>,
+        room: usize,
+    }
+
+    impl Write for Flaky {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            let free = self.room.saturating_sub(self.data.len());
+            if free == 0 {
+                return Err(io::Error::other("no space left"));
+            }
+            let n = buf.len().min(free);
+            self.data.extend_from_slice(&buf[..n]);
+            Ok(n)
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn appender(room: usize) -> Appender<Flaky> {
+        Appender::new(
+            Flaky {
+                data: Vec::new(),
+                room,
+            },
+            0,
+        )
+    }
+
+    /// `n` lines of 17 bytes, so a page-sized cut falls inside a line.
+    fn lines(tag: char, n: usize) -> Vec<u8> {
+        (0..n)
+            .flat_map(|i| format!("{tag}-line-{i:09}\n").into_bytes())
+            .collect()
+    }
+
+    #[test]
+    fn a_torn_direct_write_is_ended_before_the_next_batch() {
+        let mut a = appender(100);
+        let big = lines('a', 5_000); // larger than the buffer: written directly
+        assert!(a.write(&big).is_err());
+        assert!(a.torn, "100 bytes is not a whole number of 17-byte lines");
+        a.out.get_mut().room = usize::MAX; // space again
+        let next = lines('b', 2);
+        a.write(&next).unwrap();
+        a.flush().unwrap();
+        let data = &a.out.get_ref().data;
+        assert_eq!(&data[..100], &big[..100]);
+        assert_eq!(&data[100..], [&b"\n"[..], &next].concat());
+        assert_eq!(a.size, data.len() as u64);
+    }
+
+    #[test]
+    fn a_failed_direct_write_on_a_line_boundary_adds_nothing() {
+        let mut a = appender(17 * 3);
+        assert!(a.write(&lines('a', 5_000)).is_err());
+        assert!(!a.torn);
+        a.out.get_mut().room = usize::MAX;
+        a.write(&lines('b', 1)).unwrap();
+        a.flush().unwrap();
+        assert_eq!(
+            a.out.get_ref().data,
+            [&lines('a', 3)[..], &lines('b', 1)].concat()
+        );
+    }
+
+    #[test]
+    fn buffered_lines_survive_a_failed_flush_exactly_once() {
+        let first = lines('a', 10);
+        let second = lines('b', 10);
+        let mut a = appender(first.len() + 5); // the flush stops inside `second`
+        a.write(&first).unwrap();
+        a.write(&second).unwrap();
+        assert!(a.flush().is_err());
+        assert!(a.flush().is_err());
+        a.out.get_mut().room = usize::MAX;
+        a.flush().unwrap();
+        let third = lines('c', 1);
+        a.write(&third).unwrap();
+        a.flush().unwrap();
+        assert_eq!(a.out.get_ref().data, [&first[..], &second, &third].concat());
+        assert_eq!(a.size, a.out.get_ref().data.len() as u64);
+    }
+
+    #[test]
+    fn a_batch_that_finds_the_buffer_unflushable_is_not_written() {
+        let mut a = appender(0);
+        let small = lines('a', 3_000); // 51 000 bytes: buffered
+        a.write(&small).unwrap();
+        // The next batch needs room in the buffer, and flushing fails: the
+        // batch is refused whole (the worker counts it dropped).
+        assert!(a.write(&lines('b', 2_000)).is_err());
+        a.out.get_mut().room = usize::MAX;
+        a.write(&lines('c', 1)).unwrap();
+        a.flush().unwrap();
+        assert_eq!(a.out.get_ref().data, [&small[..], &lines('c', 1)].concat());
+    }
+
+    #[test]
+    fn file_is_a_sink_for_any_thread() {
+        fn assert_send<T: Send + 'static>() {}
+        assert_send::<File>();
+    }
+}
