@@ -1,0 +1,3 @@
+pub mod json;
+pub mod timestamp;
+pub mod uuid;
