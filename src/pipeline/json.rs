@@ -63,9 +63,25 @@ const fn bytes_equal(w: u64, b: u8) -> u64 {
 }
 
 /// Index of the first byte at or after `i` whose `ESCAPE` entry is not
-/// `CLEAN`, or `bytes.len()`.
+/// `CLEAN`, or `bytes.len()`: 16 bytes at a time with SSE2 on x86-64, then 8
+/// at a time with SWAR, then byte by byte.
 #[inline(always)]
 fn next_special(bytes: &[u8], mut i: usize) -> usize {
+    #[cfg(target_arch = "x86_64")]
+    {
+        i = sse2::next_special_16(bytes, i);
+    }
+    i = next_special_8(bytes, i);
+    while i < bytes.len() && ESCAPE[bytes[i] as usize] == CLEAN {
+        i += 1;
+    }
+    i
+}
+
+/// Skips clean 8-byte words from `i`; returns the index of the first special
+/// byte, or the start of the last (< 8 bytes) partial word.
+#[inline(always)]
+fn next_special_8(bytes: &[u8], mut i: usize) -> usize {
     while let Some(chunk) = bytes.get(i..i + 8) {
         let w = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
         let hits = bytes_below(w, 0x20)
@@ -79,10 +95,49 @@ fn next_special(bytes: &[u8], mut i: usize) -> usize {
         }
         i += 8;
     }
-    while i < bytes.len() && ESCAPE[bytes[i] as usize] == CLEAN {
-        i += 1;
-    }
     i
+}
+
+#[cfg(target_arch = "x86_64")]
+mod sse2 {
+    use super::{CLEAN, ESCAPE};
+    use std::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
+        _mm_setzero_si128, _mm_subs_epu8,
+    };
+
+    /// Skips clean 16-byte blocks from `i`; returns the index of the first
+    /// special byte, or the start of the last (< 16 bytes) partial block.
+    #[inline(always)]
+    pub(super) fn next_special_16(bytes: &[u8], mut i: usize) -> usize {
+        while let Some(chunk) = bytes.get(i..i + 16) {
+            // SAFETY: SSE2 is part of the x86-64 baseline, so these intrinsics
+            // are always available; `chunk` is exactly 16 readable bytes and
+            // `_mm_loadu_si128` has no alignment requirement.
+            let mask = unsafe {
+                let v = _mm_loadu_si128(chunk.as_ptr().cast::<__m128i>());
+                // Unsigned v <= 0x1F  <=>  saturating v - 0x1F == 0.
+                let ctrl =
+                    _mm_cmpeq_epi8(_mm_subs_epu8(v, _mm_set1_epi8(0x1F)), _mm_setzero_si128());
+                let quote = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8));
+                let backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
+                let del = _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7F));
+                let e2 = _mm_cmpeq_epi8(v, _mm_set1_epi8(0xE2u8 as i8));
+                let any = _mm_or_si128(
+                    _mm_or_si128(ctrl, quote),
+                    _mm_or_si128(backslash, _mm_or_si128(del, e2)),
+                );
+                _mm_movemask_epi8(any) as u32
+            };
+            if mask != 0 {
+                let hit = i + mask.trailing_zeros() as usize;
+                debug_assert_ne!(ESCAPE[bytes[hit] as usize], CLEAN);
+                return hit;
+            }
+            i += 16;
+        }
+        i
+    }
 }
 
 /// Appends `s` escaped, without quotes: the raw material for building one JSON
@@ -139,11 +194,24 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) {
 /// Appends `b` escaped, without quotes, decoding it as UTF-8 the way
 /// [`String::from_utf8_lossy`] does: valid runs are escaped as usual and each
 /// invalid sequence becomes one U+FFFD.
-pub fn write_bytes_lossy_contents(out: &mut Vec<u8>, b: &[u8]) {
-    for chunk in b.utf8_chunks() {
-        write_str_contents(out, chunk.valid());
-        if !chunk.invalid().is_empty() {
-            out.extend_from_slice("\u{FFFD}".as_bytes());
+pub fn write_bytes_lossy_contents(out: &mut Vec<u8>, mut b: &[u8]) {
+    // `str::from_utf8` is much faster than `utf8_chunks`; decoding is greedy
+    // left to right, so restarting after each invalid sequence gives exactly
+    // `from_utf8_lossy`'s result.
+    loop {
+        match std::str::from_utf8(b) {
+            Ok(valid) => return write_str_contents(out, valid),
+            Err(e) => {
+                let (valid, rest) = b.split_at(e.valid_up_to());
+                // Re-checking the valid prefix costs little next to escaping
+                // it and keeps this function free of `unsafe`.
+                write_str_contents(out, std::str::from_utf8(valid).unwrap_or_default());
+                out.extend_from_slice("\u{FFFD}".as_bytes());
+                match e.error_len() {
+                    Some(len) => b = &rest[len..],
+                    None => return, // truncated sequence at the end
+                }
+            }
         }
     }
 }
@@ -536,6 +604,38 @@ mod tests {
                 let escaped = s(&text);
                 assert!(escaped.starts_with(&format!("\"{}", "a".repeat(pad))));
                 assert!(escaped.ends_with(&format!("{}\"", "b".repeat(20 - pad))));
+            }
+        }
+    }
+
+    #[test]
+    fn block_scanners_agree_with_table() {
+        // Every byte value at every position of a 16- and an 8-byte block.
+        let reference = |bytes: &[u8], from: usize| {
+            (from..bytes.len())
+                .find(|&i| ESCAPE[bytes[i] as usize] != CLEAN)
+                .unwrap_or(bytes.len())
+        };
+        for len in [8, 16, 24, 40] {
+            for pos in 0..len {
+                for b in 0..=255u8 {
+                    let mut bytes = vec![b'a'; len];
+                    bytes[pos] = b;
+                    let want = reference(&bytes, 0);
+                    assert_eq!(next_special(&bytes, 0), want, "{b:#x} at {pos}/{len}");
+                    // `len` is a multiple of 8: the SWAR scan alone must find it.
+                    assert_eq!(
+                        next_special_8(&bytes, 0),
+                        want,
+                        "swar {b:#x} at {pos}/{len}"
+                    );
+                    #[cfg(target_arch = "x86_64")]
+                    {
+                        let simd = sse2::next_special_16(&bytes, 0);
+                        let block_end = len / 16 * 16;
+                        assert_eq!(simd, want.min(block_end), "sse2 {b:#x} at {pos}/{len}");
+                    }
+                }
             }
         }
     }
