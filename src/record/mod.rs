@@ -13,6 +13,8 @@
 //! format arguments, never through a `String`); [`decode`] borrows them back.
 
 mod callsite;
+#[doc(hidden)]
+pub mod check;
 pub(crate) mod decode;
 pub(crate) mod encode;
 
