@@ -2,6 +2,10 @@
 #![deny(missing_docs, unsafe_op_in_unsafe_fn)]
 #![warn(clippy::undocumented_unsafe_blocks)]
 
+#[allow(dead_code)]
+mod affinity;
+#[allow(dead_code)]
+mod clock;
 mod error;
 mod level;
 pub mod sink;
