@@ -47,6 +47,11 @@ fn quick() -> bool {
     std::env::var_os("HOT_PATH_QUICK").is_some()
 }
 
+/// `HOT_PATH_ONLY=latency` runs only the 1-thread latency scenario.
+fn only_latency() -> bool {
+    std::env::var("HOT_PATH_ONLY").is_ok_and(|v| v == "latency")
+}
+
 struct Percentiles {
     p50: f64,
     p99: f64,
@@ -126,14 +131,30 @@ fn main() {
         }
         percentiles(v, npt)
     };
-    println!("fapilog hot path ({} cores; {:.3} ns per TSC tick)", num_cpus(), npt);
-    println!("| scenario                           | p50 ns  | p99 ns  | p99.9 ns | max ns    | note |");
-    println!("|------------------------------------|---------|---------|----------|-----------|------|");
-    print_row("empty timed region (overhead)", &empty, "not subtracted below");
+    println!(
+        "fapilog hot path ({} cores; {:.3} ns per TSC tick)",
+        num_cpus(),
+        npt
+    );
+    println!(
+        "| scenario                           | p50 ns  | p99 ns  | p99.9 ns | max ns    | note |"
+    );
+    println!(
+        "|------------------------------------|---------|---------|----------|-----------|------|"
+    );
+    print_row(
+        "empty timed region (overhead)",
+        &empty,
+        "not subtracted below",
+    );
 
     // A disabled call: one relaxed load.
     {
-        let guard = fapilog::builder().sink(Null::new()).level(fapilog::Level::Warning).install().unwrap();
+        let guard = fapilog::builder()
+            .sink(Null::new())
+            .level(fapilog::Level::Warning)
+            .install()
+            .unwrap();
         let mut v = Vec::with_capacity(100_000);
         for i in 0..100_000u64 {
             let t0 = ticks();
@@ -141,23 +162,35 @@ fn main() {
             let t1 = ticks();
             v.push(t1 - t0);
         }
-        print_row("disabled level", &percentiles(v, npt), "INFO call, WARNING level");
+        print_row(
+            "disabled level",
+            &percentiles(v, npt),
+            "INFO call, WARNING level",
+        );
         drop(guard);
     }
 
     // 1 producer thread, null sink (envelope JSON still produced).
     {
-        let guard = fapilog::builder().sink(Null::new()).capacity(16384).install().unwrap();
+        let guard = fapilog::builder().sink(Null::new()).install().unwrap();
         standard_record(0); // lease the ring
         let v = timed_bursts(bursts);
         let s = fapilog::stats();
-        print_row("1 thread, null sink", &percentiles(v, npt), &format!("dropped {}", s.dropped));
+        print_row(
+            "1 thread, null sink",
+            &percentiles(v, npt),
+            &format!("dropped {}", s.dropped),
+        );
         drop(guard);
+    }
+
+    if only_latency() {
+        return;
     }
 
     // 2 producer threads.
     {
-        let guard = fapilog::builder().sink(Null::new()).capacity(16384).install().unwrap();
+        let guard = fapilog::builder().sink(Null::new()).install().unwrap();
         let handles: Vec<_> = (0..2)
             .map(|_| {
                 std::thread::spawn(move || {
@@ -166,9 +199,16 @@ fn main() {
                 })
             })
             .collect();
-        let v: Vec<u64> = handles.into_iter().flat_map(|h| h.join().unwrap()).collect();
+        let v: Vec<u64> = handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect();
         let s = fapilog::stats();
-        print_row("2 threads, null sink", &percentiles(v, npt), &format!("dropped {}", s.dropped));
+        print_row(
+            "2 threads, null sink",
+            &percentiles(v, npt),
+            &format!("dropped {}", s.dropped),
+        );
         drop(guard);
     }
 
@@ -177,7 +217,6 @@ fn main() {
         let guard = fapilog::builder()
             .sink(SlowSink)
             .backpressure(Duration::ZERO, true)
-            .capacity(16384)
             .install()
             .unwrap();
         standard_record(0);
@@ -199,7 +238,6 @@ fn main() {
         let guard = fapilog::builder()
             .sink(fapilog::sink::File::new(&dir).file_name("bench.log"))
             .backpressure(Duration::ZERO, false)
-            .capacity(16384)
             .install()
             .unwrap();
         let t = Instant::now();
@@ -208,7 +246,11 @@ fn main() {
         }
         assert!(guard.shutdown(), "flushed in time");
         let elapsed = t.elapsed();
-        let lines = std::fs::read(dir.join("bench.log")).unwrap().iter().filter(|&&b| b == b'\n').count();
+        let lines = std::fs::read(dir.join("bench.log"))
+            .unwrap()
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
         assert_eq!(lines as u64, n, "every record reached the file");
         println!(
             "\nthroughput: {n} envelope records to a file (lossless) in {:.3} s = {:.0} records/s",

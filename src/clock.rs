@@ -16,7 +16,7 @@
 //! [`init`] selects the TSC only when all of these hold:
 //!
 //! * the target is `x86_64` and the build is neither `cfg(miri)` nor
-//!   `cfg(loom)`;
+//!   `cfg(fapilog_loom)`;
 //! * the CPU reports an *invariant* TSC (CPUID leaf `0x8000_0007`, EDX bit 8):
 //!   it ticks at a constant rate in every P-, C- and T-state and is
 //!   synchronised across cores, so ticks from any thread are comparable;
@@ -117,7 +117,7 @@ const STEP_FLOOR_NS: u64 = 100_000;
 /// atomic load and either `RDTSC` or a system clock read.
 #[inline(always)]
 pub(crate) fn now_raw() -> u64 {
-    #[cfg(all(target_arch = "x86_64", not(miri), not(loom)))]
+    #[cfg(all(target_arch = "x86_64", not(miri), not(fapilog_loom)))]
     {
         if USE_TSC.load(Ordering::Relaxed) {
             return rdtsc();
@@ -182,7 +182,7 @@ fn system_nanos() -> u64 {
 }
 
 /// Reads the time-stamp counter.
-#[cfg(all(target_arch = "x86_64", not(miri), not(loom)))]
+#[cfg(all(target_arch = "x86_64", not(miri), not(fapilog_loom)))]
 #[inline(always)]
 fn rdtsc() -> u64 {
     // SAFETY: RDTSC is part of the x86_64 baseline: every x86_64 CPU has it,
@@ -194,7 +194,7 @@ fn rdtsc() -> u64 {
 }
 
 /// Whether the CPU has an invariant TSC (CPUID leaf 0x8000_0007, EDX bit 8).
-#[cfg(all(target_arch = "x86_64", not(miri), not(loom)))]
+#[cfg(all(target_arch = "x86_64", not(miri), not(fapilog_loom)))]
 fn has_invariant_tsc() -> bool {
     use core::arch::x86_64::{__cpuid, __get_cpuid_max};
     const LEAF: u32 = 0x8000_0007;
@@ -217,7 +217,7 @@ fn has_invariant_tsc() -> bool {
 
 /// True when ~1000 `RDTSC` reads take less time than ~1000 system clock
 /// reads (best of three rounds each, to shrug off a preemption).
-#[cfg(all(target_arch = "x86_64", not(miri), not(loom)))]
+#[cfg(all(target_arch = "x86_64", not(miri), not(fapilog_loom)))]
 fn rdtsc_is_cheaper() -> bool {
     use std::hint::black_box;
     use std::time::Instant;
@@ -241,11 +241,11 @@ fn rdtsc_is_cheaper() -> bool {
 
 /// Whether this build and CPU should stamp records with the TSC.
 fn select_tsc() -> bool {
-    #[cfg(all(target_arch = "x86_64", not(miri), not(loom)))]
+    #[cfg(all(target_arch = "x86_64", not(miri), not(fapilog_loom)))]
     {
         has_invariant_tsc() && rdtsc_is_cheaper()
     }
-    #[cfg(not(all(target_arch = "x86_64", not(miri), not(loom))))]
+    #[cfg(not(all(target_arch = "x86_64", not(miri), not(fapilog_loom))))]
     {
         false
     }
@@ -261,7 +261,7 @@ struct Pair {
 impl Pair {
     /// Reads `tsc, clock, tsc` a few times and keeps the try with the
     /// tightest bracket, stamping the clock reading with its midpoint.
-    #[cfg(all(target_arch = "x86_64", not(miri), not(loom)))]
+    #[cfg(all(target_arch = "x86_64", not(miri), not(fapilog_loom)))]
     fn take() -> Pair {
         let mut best = Pair { tsc: 0, ns: 0 };
         let mut best_bracket = u64::MAX;
@@ -282,7 +282,7 @@ impl Pair {
     }
 
     /// Without a TSC there is nothing to pair with.
-    #[cfg(not(all(target_arch = "x86_64", not(miri), not(loom))))]
+    #[cfg(not(all(target_arch = "x86_64", not(miri), not(fapilog_loom))))]
     fn take() -> Pair {
         let _ = PAIR_TRIES;
         Pair {
@@ -455,7 +455,7 @@ impl Converter {
 /// rather than by the global switch (so tests can run both side by side).
 #[inline]
 fn now_raw_for(tsc: bool) -> u64 {
-    #[cfg(all(target_arch = "x86_64", not(miri), not(loom)))]
+    #[cfg(all(target_arch = "x86_64", not(miri), not(fapilog_loom)))]
     {
         if tsc {
             return rdtsc();
@@ -644,7 +644,7 @@ mod tests {
         }
     }
 
-    #[cfg(all(target_arch = "x86_64", not(miri), not(loom)))]
+    #[cfg(all(target_arch = "x86_64", not(miri), not(fapilog_loom)))]
     #[test]
     fn a_stepped_wall_clock_re_anchors() {
         // An anchor whose wall-clock reading is absurdly far behind, as if the
@@ -667,7 +667,7 @@ mod tests {
         assert!(converter.base_raw > anchor.tsc);
     }
 
-    #[cfg(all(target_arch = "x86_64", not(miri), not(loom)))]
+    #[cfg(all(target_arch = "x86_64", not(miri), not(fapilog_loom)))]
     #[test]
     fn a_clock_step_since_the_last_base_is_followed() {
         let mut converter = Converter::new();

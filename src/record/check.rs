@@ -73,17 +73,27 @@ fn inputs(mut data: &[u8]) -> Vec<Input> {
     out
 }
 
-const NAMES: [&str; 16] = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p"];
+const NAMES: [&str; 16] = [
+    "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p",
+];
 static CALLSITE: Callsite = Callsite::new(Level::Info, "fuzz", "check.rs", 1, &NAMES);
 
 /// Asserts that `got` is what encoding `want` must give back.
 fn assert_value(want: &Input, got: &Value<'_>) {
     match (want, *got) {
         (Input::Str(s), Value::Str { text, truncated }) => {
-            assert!(if truncated { s.starts_with(text) && text.len() < s.len() } else { text == s });
+            assert!(if truncated {
+                s.starts_with(text) && text.len() < s.len()
+            } else {
+                text == s
+            });
         }
         (Input::Bytes(b), Value::Bytes { bytes, truncated }) => {
-            assert!(if truncated { b.starts_with(bytes) && bytes.len() < b.len() } else { bytes == &b[..] });
+            assert!(if truncated {
+                b.starts_with(bytes) && bytes.len() < b.len()
+            } else {
+                bytes == &b[..]
+            });
         }
         (Input::U64(a), Value::U64(b)) => assert_eq!(*a, b),
         (Input::I64(a), Value::I64(b)) => assert_eq!(*a, b),
@@ -96,10 +106,18 @@ fn assert_value(want: &Input, got: &Value<'_>) {
 }
 
 fn assert_record(bytes: &[u8], message: &str, values: &[Input], max_len: usize) {
-    assert!(bytes.len() <= max_len, "record of {} bytes over the limit {max_len}", bytes.len());
+    assert!(
+        bytes.len() <= max_len,
+        "record of {} bytes over the limit {max_len}",
+        bytes.len()
+    );
     // SAFETY: `bytes` were written by the encoder in this process.
     let view = unsafe { RecordView::decode(bytes) }.expect("decodes");
-    assert!(if view.message_truncated { message.starts_with(view.message) } else { view.message == message });
+    assert!(if view.message_truncated {
+        message.starts_with(view.message)
+    } else {
+        view.message == message
+    });
     let got: Vec<_> = view.fields().map(|f| f.expect("field decodes")).collect();
     assert_eq!(got.len(), values.len());
     for (want, (name, got)) in values.iter().zip(&got) {
@@ -123,7 +141,13 @@ pub fn check_roundtrip(data: &[u8]) {
     // Into a Vec, under a size limit the fuzzer picks.
     let max_len = 512 + (limit as usize) * 64;
     let mut buf = Vec::new();
-    assert!(encode_for_test(&mut buf, &CALLSITE, max_len, format_args!("{message}"), &fields));
+    assert!(encode_for_test(
+        &mut buf,
+        &CALLSITE,
+        max_len,
+        format_args!("{message}"),
+        &fields
+    ));
     assert_record(&buf, &message, &values, max_len);
 
     // Through a small ring, twice, so that records wrap around its end.
@@ -140,7 +164,16 @@ pub fn check_roundtrip(data: &[u8]) {
     };
     for round in 0..3 {
         // SAFETY: this thread is the ring's only producer and consumer.
-        let written = unsafe { ring.write(&block, false, &CALLSITE, round, format_args!("{message}"), &fields) };
+        let written = unsafe {
+            ring.write(
+                &block,
+                false,
+                &CALLSITE,
+                round,
+                format_args!("{message}"),
+                &fields,
+            )
+        };
         assert!(written, "an empty ring always takes a record");
         let mut seen = 0;
         // SAFETY: as above.

@@ -1,0 +1,41 @@
+//! With `--features max_level_warn`, calls below WARNING compile to nothing:
+//! their values are never evaluated and nothing reaches the sinks, whatever
+//! the runtime level. Run by CI as
+//! `cargo test --features max_level_warn --test max_level_feature`.
+#![cfg(feature = "max_level_warn")]
+
+mod common;
+
+use common::{serial, Collect};
+use fapilog::sink::Format;
+use fapilog::Level;
+use std::cell::Cell;
+
+#[test]
+fn calls_below_the_compile_time_maximum_vanish() {
+    let _serial = serial();
+    let sink = Collect::new(Format::Flat);
+    let guard = fapilog::builder()
+        .sink(sink.clone())
+        .level(Level::Trace)
+        .install()
+        .unwrap();
+    let evaluated = Cell::new(0);
+    let count = || {
+        evaluated.set(evaluated.get() + 1);
+        1u8
+    };
+    fapilog::debug!(v = count(), "compiled out");
+    fapilog::info!(v = count(), "compiled out");
+    fapilog::warn!(v = count(), "kept");
+    fapilog::error!(v = count(), "kept");
+    drop(guard);
+    assert_eq!(
+        evaluated.get(),
+        2,
+        "values of compiled-out calls are never evaluated"
+    );
+    let lines = sink.lines();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(lines[0].contains("WARNING") && lines[1].contains("ERROR"));
+}
