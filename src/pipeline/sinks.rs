@@ -5,7 +5,8 @@
 //! reference, and the worker reuses the batch once nobody else holds it, so
 //! the steady state allocates nothing. A slow sink fills only its own queue:
 //! with a dropping backpressure policy its batches are then dropped and
-//! counted (`SinkFull`); in lossless mode the worker waits for it.
+//! counted (`SinkFull`), except at shutdown, when the worker waits for room
+//! until the flush timeout; in lossless mode the worker waits for it.
 
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::Ordering;
@@ -14,12 +15,17 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crate::logger::Shared;
+use crate::logger::{wake_async_waiters, Shared};
 use crate::sink::{Batch, Format, Sink};
 use crate::stats::DropReason;
 
 /// How long a sink may hold unflushed output while idle.
 const IDLE_FLUSH: Duration = Duration::from_millis(100);
+
+/// While the worker waits for a sink, it still wakes async log calls this
+/// often: they have no timer of their own, and one with the drop policy must
+/// give up after its backpressure wait even when the worker is held up.
+const WAKE_EVERY: Duration = Duration::from_millis(1);
 
 pub(crate) enum SinkMsg {
     Batch(Arc<Batch>),
@@ -69,6 +75,23 @@ impl SinkHandle {
         }
     }
 
+    /// Hands a batch to the sink, waiting for room in its queue until
+    /// `deadline` (shutdown). Returns false if there was none by then.
+    pub(crate) fn send_until(&self, batch: &Arc<Batch>, deadline: Instant) -> bool {
+        let mut msg = SinkMsg::Batch(batch.clone());
+        loop {
+            match self.tx.try_send(msg) {
+                Ok(()) => return true,
+                Err(TrySendError::Full(back)) if Instant::now() < deadline => {
+                    msg = back;
+                    wake_async_waiters();
+                    std::thread::sleep(Duration::from_micros(200));
+                }
+                Err(_) => return false,
+            }
+        }
+    }
+
     /// Asks the sink to flush (or close); returns a receiver for its answer.
     pub(crate) fn request(&self, close: bool) -> Option<Receiver<()>> {
         let (ack_tx, ack_rx) = mpsc::sync_channel(1);
@@ -89,11 +112,17 @@ impl SinkHandle {
     ) -> Vec<String> {
         let mut late = Vec::new();
         for (h, rx) in handles.iter().zip(requests) {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if let Some(rx) = rx {
-                if rx.recv_timeout(left).is_err() {
-                    late.push(h.name.clone());
+            let Some(rx) = rx else { continue };
+            let answered = loop {
+                let left = deadline.saturating_duration_since(Instant::now());
+                match rx.recv_timeout(left.min(WAKE_EVERY)) {
+                    Ok(()) => break true,
+                    Err(RecvTimeoutError::Timeout) if left > WAKE_EVERY => wake_async_waiters(),
+                    Err(_) => break false,
                 }
+            };
+            if !answered {
+                late.push(h.name.clone());
             }
         }
         late
