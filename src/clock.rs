@@ -112,7 +112,7 @@ const STEP_FLOOR_NS: u64 = 100_000;
 
 /// Hot path: a raw timestamp for a record.
 ///
-/// TSC ticks when [`uses_tsc`] is true, otherwise nanoseconds since the Unix
+/// TSC ticks when the calibration chose the TSC, otherwise nanoseconds since the Unix
 /// epoch. Convert with a [`Converter`]. No allocation, no lock: one relaxed
 /// atomic load and either `RDTSC` or a system clock read.
 #[inline(always)]
@@ -136,6 +136,7 @@ pub(crate) fn init() {
 }
 
 /// True when [`now_raw`] returns TSC ticks.
+#[cfg(test)]
 pub(crate) fn uses_tsc() -> bool {
     USE_TSC.load(Ordering::Relaxed)
 }
@@ -547,7 +548,7 @@ mod tests {
         check_over_time(converter);
     }
 
-    #[cfg(any(miri, loom, not(target_arch = "x86_64")))]
+    #[cfg(any(miri, fapilog_loom, not(target_arch = "x86_64")))]
     #[test]
     fn fallback_is_selected_without_a_usable_tsc() {
         init();

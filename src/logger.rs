@@ -301,13 +301,18 @@ fn write_leased<F: Fields + ?Sized>(
     lease.busy.set(true);
     let guard = BusyGuard { lease, ring, level };
     let protected = level as u8 >= shape.protected_from;
+    // An explicit policy is the async path's single attempt: a full ring is
+    // reported to it, not counted. (Comparing the policy with `NO_WAIT`
+    // instead would also match a ring configured with `backpressure(0,
+    // true)`, whose drops would then go uncounted.)
+    let attempt_only = policy.is_some();
     let policy = policy.unwrap_or(&shape.policy);
     // SAFETY: this thread holds the lease, so it is the ring's only producer,
     // and `busy` keeps a nested call on this thread from entering `write`.
     let written = unsafe { ring.write(policy, protected, callsite, timestamp, message, fields) };
     std::mem::forget(guard);
     lease.busy.set(false);
-    match (written, policy == &WaitPolicy::NO_WAIT) {
+    match (written, attempt_only) {
         (true, _) => TryLog::Done,
         (false, true) => TryLog::Full,
         (false, false) => {
@@ -369,9 +374,16 @@ static ASYNC_WAITING: AtomicBool = AtomicBool::new(false);
 /// Wakes async log calls waiting for space (called by the worker).
 pub(crate) fn wake_async_waiters() {
     if ASYNC_WAITING.swap(false, Ordering::AcqRel) {
-        for waker in ASYNC_WAITERS.lock().drain(..) {
-            waker.wake();
-        }
+        wake_all_async_waiters();
+    }
+}
+
+/// Wakes every registered async log call, whatever the flag says (called by
+/// the worker at shutdown, after the logger was unpublished).
+pub(crate) fn wake_all_async_waiters() {
+    let wakers = std::mem::take(&mut *ASYNC_WAITERS.lock());
+    for waker in wakers {
+        waker.wake();
     }
 }
 
@@ -437,7 +449,16 @@ impl Future for YieldOnce {
             return Poll::Ready(());
         }
         self.0 = true;
-        ASYNC_WAITERS.lock().push(cx.waker().clone());
+        let mut waiters = ASYNC_WAITERS.lock();
+        // No logger (any more): no worker will wake us, and the retry returns
+        // at once. Checked under the lock, which the worker's last wake-up at
+        // shutdown takes after the logger was unpublished: either that
+        // wake-up sees our waker or we see the logger gone.
+        if EPOCH.load(Ordering::Acquire) == 0 {
+            return Poll::Ready(());
+        }
+        waiters.push(cx.waker().clone());
+        drop(waiters);
         ASYNC_WAITING.store(true, Ordering::Release);
         Poll::Pending
     }

@@ -135,14 +135,18 @@ impl WorkerCounters {
 /// including those later dropped. Once the logger is drained,
 /// `submitted == processed + dropped_before_processing` and every processed
 /// record was either delivered to each sink or counted under `SinkFull` /
-/// `SinkError` for that sink.
+/// `SinkError` for that sink. The worker's own drop summaries are not
+/// `processed` (they were never submitted) but are delivered like records:
+/// with one sink, `processed + drop_summaries == delivered + SinkFull +
+/// SinkError` drops.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Stats {
     /// Enabled log calls (records offered to the ring).
     pub submitted: u64,
-    /// Records the worker decoded and serialized.
+    /// Records the worker decoded and serialized (drop summaries excluded).
     pub processed: u64,
-    /// Record deliveries to sinks (a record sent to two sinks counts twice).
+    /// Record deliveries to sinks (a record sent to two sinks counts twice;
+    /// drop summaries included).
     pub delivered: u64,
     /// Records lost, all reasons and levels together.
     pub dropped: u64,

@@ -5,7 +5,8 @@
 //! reference, and the worker reuses the batch once nobody else holds it, so
 //! the steady state allocates nothing. A slow sink fills only its own queue:
 //! with a dropping backpressure policy its batches are then dropped and
-//! counted (`SinkFull`); in lossless mode the worker waits for it.
+//! counted (`SinkFull`), except at shutdown, when the worker waits for room
+//! until the flush timeout; in lossless mode the worker waits for it.
 //!
 //! Each handle counts the batches it has in flight, so the worker can keep
 //! filling a batch while the sink is still busy with the previous one: under
@@ -18,12 +19,28 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crate::logger::Shared;
+use crate::logger::{wake_async_waiters, Shared};
 use crate::sink::{Batch, Format, Sink};
 use crate::stats::DropReason;
 
 /// How long a sink may hold unflushed output while idle.
 const IDLE_FLUSH: Duration = Duration::from_millis(100);
+
+/// While the worker waits for a sink, it still wakes async log calls this
+/// often: they have no timer of their own, and one with the drop policy must
+/// give up after its backpressure wait even when the worker is held up.
+const WAKE_EVERY: Duration = Duration::from_millis(1);
+
+/// How long [`SinkHandle::send`] waits for room in a full queue.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum SendWait {
+    /// Not at all (drop policy).
+    No,
+    /// As long as it takes (lossless policy).
+    Forever,
+    /// Until a deadline (drop policy at shutdown).
+    Until(Instant),
+}
 
 pub(crate) enum SinkMsg {
     Batch(Arc<Batch>),
@@ -73,14 +90,27 @@ impl SinkHandle {
         self.in_flight.load(Ordering::Acquire) == 0
     }
 
-    /// Hands a batch to the sink. Returns false if its queue was full and
-    /// `wait` is false (the caller counts the drop).
-    pub(crate) fn send(&self, batch: &Arc<Batch>, wait: bool) -> bool {
+    /// Hands a batch to the sink, waiting for room in its queue as `wait`
+    /// says. Returns false if the batch was not queued (the caller counts
+    /// the drop).
+    pub(crate) fn send(&self, batch: &Arc<Batch>, wait: SendWait) -> bool {
         self.in_flight.fetch_add(1, Ordering::AcqRel);
-        let sent = match self.tx.try_send(SinkMsg::Batch(batch.clone())) {
-            Ok(()) => true,
-            Err(TrySendError::Full(msg)) if wait => self.tx.send(msg).is_ok(),
-            Err(_) => false,
+        let mut msg = SinkMsg::Batch(batch.clone());
+        let sent = loop {
+            match self.tx.try_send(msg) {
+                Ok(()) => break true,
+                Err(TrySendError::Full(back)) => match wait {
+                    SendWait::No => break false,
+                    SendWait::Forever => break self.tx.send(back).is_ok(),
+                    SendWait::Until(deadline) if Instant::now() < deadline => {
+                        msg = back;
+                        wake_async_waiters();
+                        std::thread::sleep(Duration::from_micros(200));
+                    }
+                    SendWait::Until(_) => break false,
+                },
+                Err(TrySendError::Disconnected(_)) => break false,
+            }
         };
         if !sent {
             self.in_flight.fetch_sub(1, Ordering::AcqRel);
@@ -108,11 +138,17 @@ impl SinkHandle {
     ) -> Vec<String> {
         let mut late = Vec::new();
         for (h, rx) in handles.iter().zip(requests) {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if let Some(rx) = rx {
-                if rx.recv_timeout(left).is_err() {
-                    late.push(h.name.clone());
+            let Some(rx) = rx else { continue };
+            let answered = loop {
+                let left = deadline.saturating_duration_since(Instant::now());
+                match rx.recv_timeout(left.min(WAKE_EVERY)) {
+                    Ok(()) => break true,
+                    Err(RecvTimeoutError::Timeout) if left > WAKE_EVERY => wake_async_waiters(),
+                    Err(_) => break false,
                 }
+            };
+            if !answered {
+                late.push(h.name.clone());
             }
         }
         late

@@ -18,9 +18,9 @@ use bumpalo::Bump;
 
 use super::control::Request;
 use super::format::{Decoded, Formatter};
-use super::sinks::SinkHandle;
+use super::sinks::{SendWait, SinkHandle};
 use crate::clock::Converter;
-use crate::logger::{wake_async_waiters, Shared};
+use crate::logger::{wake_all_async_waiters, wake_async_waiters, Shared};
 use crate::record::encode::encode_into_vec;
 use crate::record::{Callsite, RecordView};
 use crate::ring::Ring;
@@ -76,6 +76,11 @@ pub(crate) struct Worker {
     converter: Converter,
     formatter: Formatter,
     summary: DropSummary,
+    /// The shutdown deadline, once shutting down. From then on a full sink
+    /// queue is waited for (until that deadline) even with the drop policy,
+    /// so the last records and the final drop summary are not dropped just
+    /// because the sink is behind.
+    closing: Option<Instant>,
 }
 
 impl Worker {
@@ -114,6 +119,7 @@ impl Worker {
             converter: Converter::new(),
             formatter,
             summary: DropSummary::new(),
+            closing: None,
         }
     }
 
@@ -186,7 +192,9 @@ impl Worker {
             // SAFETY: this worker is the only consumer of its logger's rings.
             let n = unsafe {
                 ring.consume(cfg.batch_records, |bytes| {
-                    process(bytes, lanes, arena, converter, formatter, shared);
+                    if process(bytes, lanes, arena, converter, formatter, shared) {
+                        shared.counters.processed.fetch_add(1, Ordering::Relaxed);
+                    }
                 })
             };
             total += n;
@@ -211,7 +219,12 @@ impl Worker {
                 continue;
             }
             for &i in &lane.sinks {
-                if !self.sinks[i].send(&lane.batch, self.cfg.lossless) {
+                let wait = match (self.cfg.lossless, self.closing) {
+                    (true, _) => SendWait::Forever,
+                    (false, Some(deadline)) => SendWait::Until(deadline),
+                    (false, None) => SendWait::No,
+                };
+                if !self.sinks[i].send(&lane.batch, wait) {
                     for (r, _) in lane.batch.iter() {
                         self.shared
                             .counters
@@ -233,17 +246,22 @@ impl Worker {
     }
 
     fn finish(mut self, deadline: Instant) {
+        self.closing = Some(deadline);
         self.drain();
         // Calls that passed the level gate just before shutdown may still be
         // writing: give them a moment, then take what they published.
         std::thread::sleep(Duration::from_millis(2));
         self.drain();
         self.emit_drop_summary();
+        wake_all_async_waiters();
         let late = self.flush_sinks(true, deadline);
         for s in self.sinks.iter_mut().filter(|s| !late.contains(&s.name)) {
             s.join();
         }
         self.shared.control.finished(late);
+        // The logger is unpublished: woken calls find no logger and return.
+        // Calls that register after this see that themselves (`YieldOnce`).
+        wake_all_async_waiters();
     }
 
     /// Writes a WARNING record saying how many records were lost since the
@@ -273,7 +291,7 @@ impl Worker {
                 shared,
                 ..
             } = self;
-            process(&buf, lanes, arena, converter, formatter, shared);
+            let _ = process(&buf, lanes, arena, converter, formatter, shared);
             self.shared
                 .counters
                 .drop_summaries
@@ -292,7 +310,12 @@ static DROP_SUMMARY: Callsite = Callsite::new(
     &["dropped", "window_ms", "total_dropped"],
 );
 
-/// Decodes one record and appends it to every lane's batch.
+/// Decodes one record and appends it to every lane's batch. Returns false
+/// (after counting it) if the record could not be decoded.
+///
+/// The caller counts `processed`: only records from the rings are, so that
+/// `submitted == processed + dropped_before_processing` holds; the worker's
+/// own drop summaries are counted in `drop_summaries` instead.
 fn process(
     bytes: &[u8],
     lanes: &mut [Lane],
@@ -300,7 +323,7 @@ fn process(
     converter: &Converter,
     formatter: &mut Formatter,
     shared: &Shared,
-) {
+) -> bool {
     // SAFETY: the bytes come from a ring (or the drop-summary buffer), where
     // only the encoder writes records.
     let decoded = unsafe { RecordView::decode(bytes) }.and_then(|view| {
@@ -321,7 +344,7 @@ fn process(
             shared
                 .counters
                 .drop_records(DropReason::Corrupt, Level::Info, 1);
-            return;
+            return false;
         }
     };
     let level = rec.view.callsite.level;
@@ -330,7 +353,7 @@ fn process(
         formatter.write(lane.format, &rec, batch.buffer());
         batch.end_record(level, rec.timestamp_ns);
     }
-    shared.counters.processed.fetch_add(1, Ordering::Relaxed);
+    true
 }
 
 /// A batch no sink holds any more, emptied; a new one if none is free.

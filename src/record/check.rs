@@ -41,7 +41,7 @@ impl ToValue for Input {
 /// Reads values from the fuzzer's bytes: a kind byte, then its payload.
 fn inputs(mut data: &[u8]) -> Vec<Input> {
     let mut out = Vec::new();
-    let mut take = |n: usize, data: &mut &[u8]| -> Vec<u8> {
+    let take = |n: usize, data: &mut &[u8]| -> Vec<u8> {
         let n = n.min(data.len());
         let (a, b) = data.split_at(n);
         *data = b;

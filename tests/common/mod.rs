@@ -58,3 +58,95 @@ pub fn parse(line: &str) -> simd_json::OwnedValue {
     let mut bytes = line.as_bytes().to_vec();
     simd_json::to_owned_value(&mut bytes).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"))
 }
+
+/// A minimal append-to-file sink for the tests (independent of the library's
+/// own file sink): one `write_all` per batch into a `BufWriter`, pushed to the
+/// file on `flush()` and `close()`.
+pub struct FileSink {
+    path: std::path::PathBuf,
+    format: Format,
+    out: Option<io::BufWriter<std::fs::File>>,
+}
+
+impl FileSink {
+    /// A sink writing flat JSON lines to `path` (created or truncated at
+    /// install).
+    pub fn new(path: impl Into<std::path::PathBuf>) -> FileSink {
+        FileSink {
+            path: path.into(),
+            format: Format::Flat,
+            out: None,
+        }
+    }
+
+    pub fn with_format(mut self, format: Format) -> FileSink {
+        self.format = format;
+        self
+    }
+}
+
+impl Sink for FileSink {
+    fn name(&self) -> &str {
+        "test-file"
+    }
+    fn format(&self) -> Format {
+        self.format
+    }
+    fn open(&mut self) -> io::Result<()> {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .write(true)
+            .truncate(true)
+            .open(&self.path)?;
+        self.out = Some(io::BufWriter::with_capacity(64 << 10, file));
+        Ok(())
+    }
+    fn write_batch(&mut self, batch: &Batch) -> io::Result<()> {
+        use io::Write;
+        match &mut self.out {
+            Some(out) => out.write_all(batch.as_bytes()),
+            None => Err(io::Error::other("write before open")),
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        use io::Write;
+        match &mut self.out {
+            Some(out) => out.flush(),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Reads the unsigned integer fields that end a flat JSON line, without a
+/// JSON parser: `…,"t":3,"i":17}` with `keys = ["t", "i"]` gives `[3, 17]`.
+/// `None` if the line does not end with exactly those fields (a trailing
+/// newline is allowed).
+pub fn trailing_u64s<const N: usize>(line: &[u8], keys: [&str; N]) -> Option<[u64; N]> {
+    let mut rest = line.strip_suffix(b"\n").unwrap_or(line);
+    rest = rest.strip_suffix(b"}")?;
+    let mut out = [0u64; N];
+    for k in (0..N).rev() {
+        let digits = rest.iter().rev().take_while(|b| b.is_ascii_digit()).count();
+        if digits == 0 || digits > 20 {
+            return None;
+        }
+        let (head, num) = rest.split_at(rest.len() - digits);
+        let mut v = 0u64;
+        for &d in num {
+            v = v.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
+        }
+        out[k] = v;
+        rest = head.strip_suffix(b":")?;
+        rest = rest.strip_suffix(b"\"")?;
+        rest = rest.strip_suffix(keys[k].as_bytes())?;
+        rest = rest.strip_suffix(b"\"")?;
+        rest = rest.strip_suffix(b",")?;
+    }
+    Some(out)
+}
+
+/// True for the worker's "fapilog dropped N records in the last T ms"
+/// summary, in the flat format.
+pub fn is_drop_summary(line: &str) -> bool {
+    line.contains(r#""level":"WARNING","logger":"fapilog","message":"fapilog dropped "#)
+}
