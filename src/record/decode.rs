@@ -68,6 +68,7 @@ pub(crate) struct Header {
 ///
 /// # Safety
 /// `base..base + HEADER_LEN` must be writable and exclusively ours.
+#[inline(always)]
 pub(crate) unsafe fn write_header(
     base: *mut u8,
     len: usize,

@@ -68,6 +68,7 @@ impl<'g> Encoder<'g> {
     /// `base..base + limit` must be writable for the encoder's lifetime and
     /// not read or written by anyone else until the record is published or
     /// abandoned; `grow` must uphold the same for the regions it returns.
+    #[inline(always)]
     pub(crate) unsafe fn new(
         base: *mut u8,
         limit: usize,
@@ -91,27 +92,32 @@ impl<'g> Encoder<'g> {
     }
 
     /// Bytes written so far, header included.
+    #[inline(always)]
     pub(crate) fn len(&self) -> usize {
         self.pos
     }
 
     /// Where the record starts now (it may have moved while growing).
+    #[inline(always)]
     pub(crate) fn base(&self) -> *mut u8 {
         self.base
     }
 
     /// True when room ran out and the record must be abandoned.
+    #[inline(always)]
     pub(crate) fn failed(&self) -> bool {
         self.failed
     }
 
     /// True when a value was cut to respect the record size limit.
+    #[inline(always)]
     pub(crate) fn truncated(&self) -> bool {
         self.truncated
     }
 
     /// Announces how many values follow (message included), so that strings
     /// leave room for them under the size limit.
+    #[inline(always)]
     pub(crate) fn expect_values(&mut self, count: usize) {
         self.fields_left = count;
     }
@@ -184,36 +190,43 @@ impl<'g> Encoder<'g> {
     }
 
     /// Writes a null (e.g. `Option::None`).
+    #[inline(always)]
     pub fn null(&mut self) {
         self.tagged(TAG_NULL, []);
     }
 
     /// Writes a boolean.
+    #[inline(always)]
     pub fn bool(&mut self, v: bool) {
         self.tagged(if v { TAG_TRUE } else { TAG_FALSE }, []);
     }
 
     /// Writes a signed integer.
+    #[inline(always)]
     pub fn i64(&mut self, v: i64) {
         self.tagged(TAG_I64, v.to_ne_bytes());
     }
 
     /// Writes an unsigned integer.
+    #[inline(always)]
     pub fn u64(&mut self, v: u64) {
         self.tagged(TAG_U64, v.to_ne_bytes());
     }
 
     /// Writes a 128-bit signed integer.
+    #[inline(always)]
     pub fn i128(&mut self, v: i128) {
         self.tagged(TAG_I128, v.to_ne_bytes());
     }
 
     /// Writes a 128-bit unsigned integer.
+    #[inline(always)]
     pub fn u128(&mut self, v: u128) {
         self.tagged(TAG_U128, v.to_ne_bytes());
     }
 
     /// Writes a float (NaN and infinities included).
+    #[inline(always)]
     pub fn f64(&mut self, v: f64) {
         self.tagged(TAG_F64, v.to_bits().to_ne_bytes());
     }
@@ -266,7 +279,7 @@ impl<'g> Encoder<'g> {
 
     /// Writes the message: a literal is stored as a pointer to the static
     /// text; format arguments are formatted straight into the slot.
-    #[inline]
+    #[inline(always)]
     pub fn message(&mut self, args: fmt::Arguments<'_>) {
         match args.as_str() {
             Some(s) => self.static_str(s),
@@ -274,7 +287,7 @@ impl<'g> Encoder<'g> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn static_str(&mut self, s: &'static str) {
         self.tagged(
             TAG_STATIC_STR,
