@@ -265,7 +265,9 @@ pub fn write_i128(out: &mut Vec<u8>, v: i128) {
 #[inline]
 pub fn write_f64(out: &mut Vec<u8>, v: f64) {
     if v.is_finite() {
-        out.extend_from_slice(ryu::Buffer::new().format_finite(v).as_bytes());
+        if !write_f64_millis(out, v) {
+            out.extend_from_slice(ryu::Buffer::new().format_finite(v).as_bytes());
+        }
     } else if v.is_nan() {
         out.extend_from_slice(b"\"NaN\"");
     } else if v > 0.0 {
@@ -273,6 +275,47 @@ pub fn write_f64(out: &mut Vec<u8>, v: f64) {
     } else {
         out.extend_from_slice(b"\"-Infinity\"");
     }
+}
+
+/// The fast path of [`write_f64`] for values with at most three decimals
+/// (latencies, ratios, prices): `v == k / 1000` exactly for an integer `k`.
+/// Below 1e12 in magnitude, distinct thousandths are distinct doubles (their
+/// spacing, 1e-3, is more than twice the largest ulp, 1.2e-4), and division
+/// rounds correctly, so the decimal `k / 1000` reads back as exactly `v`.
+/// Returns false (writing nothing) for every other value, which then takes
+/// ryu's general path.
+#[inline]
+fn write_f64_millis(out: &mut Vec<u8>, v: f64) -> bool {
+    if v == 0.0 || !(v.abs() < 1e12) {
+        return false;
+    }
+    let scaled = v * 1000.0;
+    if scaled.fract() != 0.0 {
+        return false;
+    }
+    let k = scaled as i64;
+    if k as f64 / 1000.0 != v {
+        return false;
+    }
+    if k < 0 {
+        out.push(b'-');
+    }
+    let k = k.unsigned_abs();
+    write_u64(out, k / 1000);
+    out.push(b'.');
+    let frac = k % 1000;
+    if frac == 0 {
+        out.push(b'0');
+    } else {
+        let digits = [
+            b'0' + (frac / 100) as u8,
+            b'0' + (frac / 10 % 10) as u8,
+            b'0' + (frac % 10) as u8,
+        ];
+        let len = 3 - digits.iter().rev().take_while(|&&d| d == b'0').count();
+        out.extend_from_slice(&digits[..len]);
+    }
+    true
 }
 
 /// Appends `true` or `false`.
@@ -772,5 +815,51 @@ mod tests {
         assert!(!is_json_number("1."));
         assert!(!is_json_number("NaN"));
         assert!(is_json_number("-0.0e+5"));
+    }
+}
+
+#[cfg(test)]
+mod f64_fast_path_tests {
+    use super::*;
+
+    fn written(v: f64) -> String {
+        let mut out = Vec::new();
+        write_f64(&mut out, v);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn thousandths_are_written_exactly_and_read_back_bit_for_bit() {
+        for (v, s) in [
+            (3.25, "3.25"),
+            (3.2, "3.2"),
+            (-0.125, "-0.125"),
+            (1.0, "1.0"),
+            (0.001, "0.001"),
+            (999_999_999_999.5, "999999999999.5"),
+        ] {
+            assert_eq!(written(v), s);
+        }
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        for _ in 0..200_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let k = (state % 2_000_000_000_000) as i64 - 1_000_000_000_000;
+            for v in [
+                k as f64 / 1000.0,
+                f64::from_bits(state),
+                (state % 100_000) as f64 / 7.0,
+            ] {
+                if v.is_finite() {
+                    let s = written(v);
+                    assert_eq!(
+                        s.parse::<f64>().unwrap().to_bits(),
+                        v.to_bits(),
+                        "{v:?} written as {s}"
+                    );
+                }
+            }
+        }
     }
 }

@@ -21,8 +21,6 @@ pub struct UuidV4 {
 /// thread at the same clock tick still differ.
 static SEEDED: AtomicU64 = AtomicU64::new(0);
 
-const HEX: &[u8; 16] = b"0123456789abcdef";
-
 #[inline]
 fn splitmix64(x: &mut u64) -> u64 {
     *x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
@@ -97,30 +95,62 @@ impl UuidV4 {
     /// `xxxxxxxx-xxxx-4xxx-[89ab]xxx-xxxxxxxxxxxx`.
     #[inline]
     pub fn write(&mut self, out: &mut Vec<u8>) {
-        let mut bytes = [0u8; 16];
-        bytes[..8].copy_from_slice(&self.next_u64().to_be_bytes());
-        bytes[8..].copy_from_slice(&self.next_u64().to_be_bytes());
-        bytes[6] = (bytes[6] & 0x0F) | 0x40; // version 4
-        bytes[8] = (bytes[8] & 0x3F) | 0x80; // variant 10xx
-        let mut buf = [0u8; 36];
-        let mut p = 0;
-        for (i, b) in bytes.iter().enumerate() {
-            if matches!(i, 4 | 6 | 8 | 10) {
-                buf[p] = b'-';
-                p += 1;
-            }
-            buf[p] = HEX[(b >> 4) as usize];
-            buf[p + 1] = HEX[(b & 0xF) as usize];
-            p += 2;
-        }
+        let hi = (self.next_u64() & !0xF000) | 0x4000; // version 4
+        let lo = (self.next_u64() & !(0xC0 << 56)) | (0x80 << 56); // variant 10xx
+        let (a, b) = (hex8((hi >> 32) as u32), hex8(hi as u32));
+        let (c, d) = (hex8((lo >> 32) as u32), hex8(lo as u32));
+        let mut buf = [b'-'; 36];
+        buf[0..8].copy_from_slice(&a);
+        buf[9..13].copy_from_slice(&b[..4]);
+        buf[14..18].copy_from_slice(&b[4..]);
+        buf[19..23].copy_from_slice(&c[..4]);
+        buf[24..28].copy_from_slice(&c[4..]);
+        buf[28..36].copy_from_slice(&d);
         out.extend_from_slice(&buf);
     }
+}
+
+/// Eight lowercase hex digits of `x`, most significant first, without a
+/// loop or a table: each nibble is spread into its own byte, then offset to
+/// `'0'..='9'` or `'a'..='f'`.
+#[inline(always)]
+fn hex8(x: u32) -> [u8; 8] {
+    let x = x as u64;
+    let mut v = ((x & 0xFFFF_0000) << 16) | (x & 0xFFFF);
+    v = ((v & 0x0000_FF00_0000_FF00) << 8) | (v & 0x0000_00FF_0000_00FF);
+    v = ((v & 0x00F0_00F0_00F0_00F0) << 4) | (v & 0x000F_000F_000F_000F);
+    // 1 in each byte whose nibble is 10 or more.
+    let letters = ((v + 0x0606_0606_0606_0606) >> 4) & 0x0101_0101_0101_0101;
+    (v + 0x3030_3030_3030_3030 + letters * (b'a' - b'0' - 10) as u64).to_be_bytes()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::collections::HashSet;
+
+    #[test]
+    fn hex8_matches_the_formatter() {
+        for x in [
+            0u32,
+            1,
+            9,
+            10,
+            15,
+            16,
+            0xDEAD_BEEF,
+            0x0123_4567,
+            0x89AB_CDEF,
+            u32::MAX,
+        ] {
+            assert_eq!(std::str::from_utf8(&hex8(x)).unwrap(), format!("{x:08x}"));
+        }
+        let mut x = 0x1234_5679u32;
+        for _ in 0..100_000 {
+            x = x.wrapping_mul(2_654_435_761).wrapping_add(12345);
+            assert_eq!(std::str::from_utf8(&hex8(x)).unwrap(), format!("{x:08x}"));
+        }
+    }
 
     fn check_format(u: &[u8]) {
         assert_eq!(u.len(), 36);

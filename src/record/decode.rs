@@ -122,9 +122,10 @@ impl<'a> RecordView<'a> {
     ///
     /// # Safety
     /// `bytes` must be exactly a record produced by this module's encoder in
-    /// this process (its header and static-string tags hold pointers to
-    /// `'static` data that are trusted, not validated). Lengths, tags and UTF-8
-    /// are validated, so a bug elsewhere shows as a `DecodeError`.
+    /// this process: its header and static-string tags hold pointers to
+    /// `'static` data, and its text is UTF-8 by construction; both are
+    /// trusted, not validated (UTF-8 is checked in debug builds). Lengths and
+    /// tags are validated, so a bug elsewhere shows as a `DecodeError`.
     pub unsafe fn decode(bytes: &'a [u8]) -> Result<RecordView<'a>, DecodeError> {
         if bytes.len() < HEADER_LEN {
             return Err(DecodeError("shorter than a header"));
@@ -196,8 +197,8 @@ fn take_array<const N: usize>(b: &mut &[u8]) -> Result<[u8; N], DecodeError> {
 }
 
 /// # Safety
-/// A `TAG_STATIC_STR` in `b` must hold the pointer and length of a `'static`
-/// string (true of everything the encoder writes).
+/// `b` must hold values written by the encoder: a `TAG_STATIC_STR` holds the
+/// pointer and length of a `'static` string, and `TAG_STR` text is UTF-8.
 unsafe fn next_value<'a>(b: &mut &'a [u8]) -> Result<Value<'a>, DecodeError> {
     let tag = take(b, 1)?[0];
     let truncated = tag & TAG_TRUNCATED != 0;
@@ -212,8 +213,15 @@ unsafe fn next_value<'a>(b: &mut &'a [u8]) -> Result<Value<'a>, DecodeError> {
         TAG_F64 => Value::F64(f64::from_bits(u64::from_ne_bytes(take_array(b)?))),
         TAG_STR => {
             let len = u32::from_ne_bytes(take_array(b)?) as usize;
-            let text =
-                std::str::from_utf8(take(b, len)?).map_err(|_| DecodeError("text is not UTF-8"))?;
+            let bytes = take(b, len)?;
+            debug_assert!(
+                std::str::from_utf8(bytes).is_ok(),
+                "the encoder writes only UTF-8 text"
+            );
+            // SAFETY: by this function's contract the bytes were written by the
+            // encoder, which only copies `&str` data and cuts it at character
+            // boundaries, so they are UTF-8 (checked in debug builds above).
+            let text = unsafe { std::str::from_utf8_unchecked(bytes) };
             Value::Str { text, truncated }
         }
         TAG_BYTES => {
@@ -361,6 +369,7 @@ mod tests {
 
     #[test]
     fn corrupt_bytes_are_an_error_not_a_crash() {
+        const VAR: usize = 5; // tag + length prefix of the `abc` value
         let mut buf = Vec::new();
         assert!(encode_for_test(
             &mut buf,
@@ -370,13 +379,15 @@ mod tests {
             &("abc",)
         ));
         let n = buf.len();
-        buf[n - 1] = 0xff; // invalid UTF-8 in the string
-                           // SAFETY: header and message tag are still the encoder's.
-        let r = unsafe { RecordView::decode(&buf) }.unwrap();
+        let mut bad_tag = buf.clone();
+        bad_tag[n - 3 - VAR] = 0x7f;
+        // SAFETY: header and message are the encoder's; only the field's tag
+        // byte is now unknown, which decode must catch.
+        let r = unsafe { RecordView::decode(&bad_tag) }.unwrap();
         assert!(r.fields().next().unwrap().is_err());
         buf.truncate(n - 2);
         buf[0..4].copy_from_slice(&((n - 2) as u32).to_ne_bytes());
-        // SAFETY: as above.
+        // SAFETY: as above; the string's length now runs past the record.
         let r = unsafe { RecordView::decode(&buf) }.unwrap();
         assert!(r.fields().next().unwrap().is_err());
     }

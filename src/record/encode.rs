@@ -53,7 +53,9 @@ pub struct Encoder<'g> {
     pos: usize,
     limit: usize,
     max_len: usize,
-    fields_left: usize,
+    /// Strings and bytes may extend to here; the rest is kept for the
+    /// values that may follow (see [`Encoder::expect_values`]).
+    var_limit: usize,
     failed: bool,
     truncated: bool,
     grow: &'g mut dyn Grow,
@@ -80,7 +82,7 @@ impl<'g> Encoder<'g> {
             pos: 0,
             limit,
             max_len,
-            fields_left: 0,
+            var_limit: max_len.saturating_sub(VAR_PREFIX),
             failed: false,
             truncated: false,
             grow,
@@ -115,11 +117,14 @@ impl<'g> Encoder<'g> {
         self.truncated
     }
 
-    /// Announces how many values follow (message included), so that strings
-    /// leave room for them under the size limit.
+    /// Announces how many values the record has (message included), so
+    /// that a long string leaves room under the size limit for every value
+    /// that may follow it.
     #[inline(always)]
     pub(crate) fn expect_values(&mut self, count: usize) {
-        self.fields_left = count;
+        self.var_limit = self
+            .max_len
+            .saturating_sub(VAR_PREFIX + count * MAX_FIXED_VALUE);
     }
 
     #[inline(always)]
@@ -165,7 +170,6 @@ impl<'g> Encoder<'g> {
 
     #[inline(always)]
     fn tagged<const N: usize>(&mut self, tag: u8, payload: [u8; N]) {
-        self.value_done();
         if self.reserve(1 + N) {
             // SAFETY: `reserve` made `pos..pos + 1 + N` writable and ours.
             unsafe {
@@ -176,17 +180,10 @@ impl<'g> Encoder<'g> {
         }
     }
 
-    #[inline(always)]
-    fn value_done(&mut self) {
-        self.fields_left = self.fields_left.saturating_sub(1);
-    }
-
-    /// Bytes a variable-length value may still take under the size limit,
-    /// keeping room for the values that follow it.
+    /// Bytes a variable-length value may still take under the size limit.
     #[inline(always)]
     fn var_budget(&self) -> usize {
-        self.max_len
-            .saturating_sub(self.pos + VAR_PREFIX + self.fields_left * MAX_FIXED_VALUE)
+        self.var_limit.saturating_sub(self.pos)
     }
 
     /// Writes a null (e.g. `Option::None`).
@@ -232,9 +229,8 @@ impl<'g> Encoder<'g> {
     }
 
     /// Writes a string, cut at a character boundary if it exceeds the limit.
-    #[inline]
+    #[inline(always)]
     pub fn str(&mut self, s: &str) {
-        self.value_done();
         let budget = self.var_budget();
         if s.len() <= budget {
             self.var(TAG_STR, s.as_bytes());
@@ -249,9 +245,8 @@ impl<'g> Encoder<'g> {
     }
 
     /// Writes a byte string (rendered as lossy UTF-8 by the JSON formats).
-    #[inline]
+    #[inline(always)]
     pub fn bytes(&mut self, b: &[u8]) {
-        self.value_done();
         let budget = self.var_budget();
         if b.len() <= budget {
             self.var(TAG_BYTES, b);
@@ -271,7 +266,7 @@ impl<'g> Encoder<'g> {
                 let p = self.base.add(self.pos);
                 *p = tag;
                 ptr::copy_nonoverlapping(len.to_ne_bytes().as_ptr(), p.add(1), 4);
-                ptr::copy_nonoverlapping(b.as_ptr(), p.add(VAR_PREFIX), b.len());
+                copy_small(b.as_ptr(), p.add(VAR_PREFIX), b.len());
             }
             self.pos += VAR_PREFIX + b.len();
         }
@@ -300,7 +295,6 @@ impl<'g> Encoder<'g> {
     /// format arguments): the text goes into the slot, no `String` involved.
     #[inline]
     pub fn fmt(&mut self, f: impl FnOnce(&mut dyn fmt::Write) -> fmt::Result) {
-        self.value_done();
         if !self.reserve(VAR_PREFIX) {
             return;
         }
@@ -367,6 +361,44 @@ impl fmt::Write for FmtWriter<'_, '_> {
             Err(fmt::Error)
         } else {
             Ok(())
+        }
+    }
+}
+
+/// Copies `len` bytes without a call into `memcpy` for the short strings
+/// that make up most log values (two overlapping word copies cover 4..=32
+/// bytes).
+///
+/// # Safety
+/// As `ptr::copy_nonoverlapping(src, dst, len)`.
+#[inline(always)]
+unsafe fn copy_small(src: *const u8, dst: *mut u8, len: usize) {
+    // SAFETY (all branches): the caller guarantees `src..src + len` is
+    // readable and `dst..dst + len` writable and disjoint; every access below
+    // stays inside those ranges (the second copy of each pair ends exactly
+    // at `len`, overlapping the first).
+    unsafe {
+        if len > 32 {
+            ptr::copy_nonoverlapping(src, dst, len);
+        } else if len >= 16 {
+            let a = ptr::read_unaligned(src as *const [u8; 16]);
+            let b = ptr::read_unaligned(src.add(len - 16) as *const [u8; 16]);
+            ptr::write_unaligned(dst as *mut [u8; 16], a);
+            ptr::write_unaligned(dst.add(len - 16) as *mut [u8; 16], b);
+        } else if len >= 8 {
+            let a = ptr::read_unaligned(src as *const u64);
+            let b = ptr::read_unaligned(src.add(len - 8) as *const u64);
+            ptr::write_unaligned(dst as *mut u64, a);
+            ptr::write_unaligned(dst.add(len - 8) as *mut u64, b);
+        } else if len >= 4 {
+            let a = ptr::read_unaligned(src as *const u32);
+            let b = ptr::read_unaligned(src.add(len - 4) as *const u32);
+            ptr::write_unaligned(dst as *mut u32, a);
+            ptr::write_unaligned(dst.add(len - 4) as *mut u32, b);
+        } else {
+            for i in 0..len {
+                *dst.add(i) = *src.add(i);
+            }
         }
     }
 }

@@ -12,17 +12,12 @@
 //! Fields named `request_id`, `span_id`, `tenant_id`, `trace_id` or `user_id`
 //! go to `context`; `correlation_id` repeats `request_id` (null when there is
 //! none); every other field goes to `data`, in call order. A field name used
-//! twice is written twice.
+//! twice is written twice. Which field goes where is worked out once per
+//! callsite (see `plan.rs`).
 
-use super::{write_json_text, write_json_value, Decoded, Formatter};
+use super::plan::Plan;
+use super::{write_json_text, write_json_value, Decoded, Parts};
 use crate::pipeline::json;
-
-/// Context keys, sorted, after `correlation_id` and `message_id`.
-const CONTEXT_KEYS: [&str; 5] = ["request_id", "span_id", "tenant_id", "trace_id", "user_id"];
-
-fn is_context_key(name: &str) -> bool {
-    CONTEXT_KEYS.contains(&name)
-}
 
 /// The `diagnostics` object, constant for the process, serialized once.
 #[derive(Clone, Debug)]
@@ -52,46 +47,39 @@ impl Diagnostics {
     }
 }
 
-pub(super) fn write(f: &mut Formatter, rec: &Decoded<'_>, out: &mut Vec<u8>) {
-    let find = |key: &str| {
-        rec.fields
-            .iter()
-            .find(|(name, _)| *name == key)
-            .map(|(_, v)| v)
-    };
+pub(super) fn write(f: &mut Parts<'_>, plan: &Plan, rec: &Decoded<'_>, out: &mut Vec<u8>) {
+    let field = |i: usize| rec.fields.get(i).map(|(_, v)| v);
 
     out.extend_from_slice(br#"{"log":{"context":{"correlation_id":"#);
-    match find("request_id") {
+    match plan.request_id.and_then(field) {
         Some(v) => write_json_value(out, v),
         None => json::write_null(out),
     }
     out.extend_from_slice(br#","message_id":""#);
     f.uuids.write(out);
     out.push(b'"');
-    for key in CONTEXT_KEYS {
-        for (_, value) in rec.fields.iter().filter(|(name, _)| *name == key) {
+    for &i in &plan.context {
+        if let Some(v) = field(i) {
             out.push(b',');
-            json::write_key(out, key);
-            write_json_value(out, value);
+            out.extend_from_slice(&plan.keys[i]);
+            write_json_value(out, v);
         }
     }
     out.extend_from_slice(br#"},"data":{"#);
     let mut first = true;
-    for (name, value) in rec.fields.iter().filter(|(name, _)| !is_context_key(name)) {
-        if !first {
-            out.push(b',');
+    for &i in &plan.data {
+        if let Some(v) = field(i) {
+            if !first {
+                out.push(b',');
+            }
+            first = false;
+            out.extend_from_slice(&plan.keys[i]);
+            write_json_value(out, v);
         }
-        first = false;
-        json::write_key(out, name);
-        write_json_value(out, value);
     }
     out.extend_from_slice(br#"},"diagnostics":"#);
     out.extend_from_slice(&f.diagnostics.json);
-    out.extend_from_slice(br#","level":""#);
-    out.extend_from_slice(rec.view.callsite.level.as_str().as_bytes());
-    out.extend_from_slice(br#"","logger":"#);
-    json::write_str(out, rec.view.callsite.target);
-    out.extend_from_slice(br#","message":"#);
+    out.extend_from_slice(&plan.level_logger_message);
     write_json_text(out, rec.view.message, rec.view.message_truncated);
     out.extend_from_slice(br#","timestamp":""#);
     f.timestamp(rec.timestamp_ns, out);

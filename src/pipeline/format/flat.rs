@@ -5,28 +5,21 @@
 //! A field whose name is one of the record's own keys is written as
 //! `field.<name>` so it cannot shadow them.
 
-use super::{write_json_text, write_json_value, Decoded, Formatter};
-use crate::pipeline::json;
+use super::plan::Plan;
+use super::{write_json_text, write_json_value, Decoded, Parts};
 
-const OWN_KEYS: [&str; 4] = ["timestamp", "level", "logger", "message"];
-
-pub(super) fn write(f: &mut Formatter, rec: &Decoded<'_>, out: &mut Vec<u8>) {
+pub(super) fn write(f: &mut Parts<'_>, plan: &Plan, rec: &Decoded<'_>, out: &mut Vec<u8>) {
     out.extend_from_slice(br#"{"timestamp":""#);
     f.timestamp(rec.timestamp_ns, out);
-    out.extend_from_slice(br#"","level":""#);
-    out.extend_from_slice(rec.view.callsite.level.as_str().as_bytes());
-    out.extend_from_slice(br#"","logger":"#);
-    json::write_str(out, rec.view.callsite.target);
-    out.extend_from_slice(br#","message":"#);
+    out.push(b'"');
+    // `,"level":"INFO","logger":"…","message":`
+    out.extend_from_slice(&plan.level_logger_message);
     write_json_text(out, rec.view.message, rec.view.message_truncated);
-    for (name, value) in rec.fields {
+    for (i, (_, value)) in rec.fields.iter().enumerate() {
         out.push(b',');
-        if OWN_KEYS.contains(name) {
-            out.extend_from_slice(b"\"field.");
-            json::write_str_contents(out, name);
-            out.extend_from_slice(b"\":");
-        } else {
-            json::write_key(out, name);
+        match plan.flat_keys.get(i) {
+            Some(key) => out.extend_from_slice(key),
+            None => out.extend_from_slice(b"\"_\":"),
         }
         write_json_value(out, value);
     }

@@ -5,6 +5,7 @@
 
 mod envelope;
 mod flat;
+mod plan;
 mod pretty;
 
 pub(crate) use envelope::Diagnostics;
@@ -28,6 +29,7 @@ pub(crate) const TRUNCATION_MARKER: &str = "…[truncated]";
 
 /// Every format's writer, with the state they share.
 pub(crate) struct Formatter {
+    plans: plan::Plans,
     precision: Precision,
     diagnostics: Diagnostics,
     timestamps: TimestampCache,
@@ -37,6 +39,7 @@ pub(crate) struct Formatter {
 impl Formatter {
     pub(crate) fn new(precision: Precision, diagnostics: Diagnostics) -> Formatter {
         Formatter {
+            plans: plan::Plans::default(),
             precision,
             diagnostics,
             timestamps: TimestampCache::default(),
@@ -46,13 +49,37 @@ impl Formatter {
 
     /// Appends `rec` as one line (without the newline) in `format`.
     pub(crate) fn write(&mut self, format: Format, rec: &Decoded<'_>, out: &mut Vec<u8>) {
+        let Formatter {
+            plans,
+            precision,
+            diagnostics,
+            timestamps,
+            uuids,
+        } = self;
+        let plan = plans.get(rec.view.callsite);
+        let mut parts = Parts {
+            precision: *precision,
+            diagnostics,
+            timestamps,
+            uuids,
+        };
         match format {
-            Format::Envelope => envelope::write(self, rec, out),
-            Format::Flat => flat::write(self, rec, out),
-            Format::Pretty { color } => pretty::write(self, rec, color, out),
+            Format::Envelope => envelope::write(&mut parts, plan, rec, out),
+            Format::Flat => flat::write(&mut parts, plan, rec, out),
+            Format::Pretty { color } => pretty::write(&mut parts, plan, rec, color, out),
         }
     }
+}
 
+/// The per-worker state a format writer uses, beside the callsite's plan.
+pub(crate) struct Parts<'f> {
+    precision: Precision,
+    diagnostics: &'f Diagnostics,
+    timestamps: &'f mut TimestampCache,
+    uuids: &'f mut UuidV4,
+}
+
+impl Parts<'_> {
     fn timestamp(&mut self, ns: u64, out: &mut Vec<u8>) {
         self.timestamps.write(out, ns, self.precision);
     }

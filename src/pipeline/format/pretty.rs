@@ -5,7 +5,8 @@
 //! quotes or `=` are quoted. Colour (ANSI) only when asked for, which the
 //! stdout/stderr sinks do when their stream is a terminal.
 
-use super::{Decoded, Formatter, TRUNCATION_MARKER};
+use super::plan::Plan;
+use super::{Decoded, Parts, TRUNCATION_MARKER};
 use crate::pipeline::json;
 use crate::record::Value;
 use crate::Level;
@@ -26,7 +27,13 @@ fn level_colour(level: Level) -> &'static str {
     }
 }
 
-pub(super) fn write(f: &mut Formatter, rec: &Decoded<'_>, color: bool, out: &mut Vec<u8>) {
+pub(super) fn write(
+    f: &mut Parts<'_>,
+    plan: &Plan,
+    rec: &Decoded<'_>,
+    color: bool,
+    out: &mut Vec<u8>,
+) {
     let paint = |out: &mut Vec<u8>, code: &str| {
         if color {
             out.extend_from_slice(code.as_bytes());
@@ -44,7 +51,7 @@ pub(super) fn write(f: &mut Formatter, rec: &Decoded<'_>, color: bool, out: &mut
     paint(out, RESET);
     out.push(b' ');
     paint(out, DIM);
-    json::write_str_contents(out, rec.view.callsite.target);
+    out.extend_from_slice(&plan.target_escaped);
     out.push(b':');
     paint(out, RESET);
     out.push(b' ');
@@ -52,10 +59,13 @@ pub(super) fn write(f: &mut Formatter, rec: &Decoded<'_>, color: bool, out: &mut
     if rec.view.message_truncated {
         out.extend_from_slice(TRUNCATION_MARKER.as_bytes());
     }
-    for (name, value) in rec.fields {
+    for (i, (name, value)) in rec.fields.iter().enumerate() {
         out.push(b' ');
         paint(out, DIM);
-        json::write_str_contents(out, name);
+        match plan.bare_names.get(i) {
+            Some(bare) => out.extend_from_slice(bare),
+            None => json::write_str_contents(out, name),
+        }
         out.push(b'=');
         paint(out, RESET);
         write_value(out, value);

@@ -1,0 +1,143 @@
+//! What the formatters work out once per callsite instead of once per record.
+//!
+//! A callsite's field names, target and level never change, so their escaped
+//! JSON, the envelope's split of fields into `context` and `data`, and the
+//! flat format's renaming of colliding keys are computed the first time the
+//! worker meets the callsite and kept in a map keyed by its address. The
+//! first record of a callsite allocates its plan; every later one only looks
+//! it up.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use crate::pipeline::json;
+use crate::record::Callsite;
+
+/// Envelope context keys, in the (sorted) order they are written.
+const CONTEXT_KEYS: [&str; 5] = ["request_id", "span_id", "tenant_id", "trace_id", "user_id"];
+
+/// The flat format's own keys; fields with these names are written as
+/// `field.<name>`.
+const FLAT_OWN_KEYS: [&str; 4] = ["timestamp", "level", "logger", "message"];
+
+/// Precomputed output for one callsite.
+pub(crate) struct Plan {
+    /// `"name":` for each field, escaped.
+    pub keys: Vec<Box<[u8]>>,
+    /// The flat format's `"name":` (own keys renamed `field.name`).
+    pub flat_keys: Vec<Box<[u8]>>,
+    /// `name` escaped for pretty text (no quotes).
+    pub bare_names: Vec<Box<[u8]>>,
+    /// Envelope: fields that go to `context`, in output order.
+    pub context: Vec<usize>,
+    /// Envelope: fields that go to `data`, in call order.
+    pub data: Vec<usize>,
+    /// Envelope: the `request_id` field, copied to `correlation_id`.
+    pub request_id: Option<usize>,
+    /// `"level":"INFO","logger":"…","message":` (envelope, after diagnostics).
+    pub level_logger_message: Box<[u8]>,
+    /// The target, escaped (no quotes), for the flat and pretty formats.
+    pub target_escaped: Box<[u8]>,
+}
+
+fn escaped(s: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(s.len() + 2);
+    json::write_str_contents(&mut out, s);
+    out
+}
+
+fn key(prefix: &str, name: &str) -> Box<[u8]> {
+    let mut out = Vec::with_capacity(name.len() + prefix.len() + 3);
+    out.push(b'"');
+    out.extend_from_slice(prefix.as_bytes());
+    json::write_str_contents(&mut out, name);
+    out.extend_from_slice(b"\":");
+    out.into_boxed_slice()
+}
+
+impl Plan {
+    fn new(cs: &Callsite) -> Plan {
+        let names = cs.fields;
+        let mut context = Vec::new();
+        for k in CONTEXT_KEYS {
+            context.extend(
+                names
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, n)| **n == k)
+                    .map(|(i, _)| i),
+            );
+        }
+        let data = (0..names.len())
+            .filter(|i| !CONTEXT_KEYS.contains(&names[*i]))
+            .collect();
+        let mut llm = Vec::new();
+        llm.extend_from_slice(br#","level":""#);
+        llm.extend_from_slice(cs.level.as_str().as_bytes());
+        llm.extend_from_slice(br#"","logger":""#);
+        llm.extend_from_slice(&escaped(cs.target));
+        llm.extend_from_slice(br#"","message":"#);
+        Plan {
+            keys: names.iter().map(|n| key("", n)).collect(),
+            flat_keys: names
+                .iter()
+                .map(|n| {
+                    key(
+                        if FLAT_OWN_KEYS.contains(n) {
+                            "field."
+                        } else {
+                            ""
+                        },
+                        n,
+                    )
+                })
+                .collect(),
+            bare_names: names
+                .iter()
+                .map(|n| escaped(n).into_boxed_slice())
+                .collect(),
+            context,
+            data,
+            request_id: names.iter().position(|n| *n == "request_id"),
+            level_logger_message: llm.into_boxed_slice(),
+            target_escaped: escaped(cs.target).into_boxed_slice(),
+        }
+    }
+}
+
+/// Plans by callsite address.
+#[derive(Default)]
+pub(crate) struct Plans {
+    map: HashMap<usize, Plan, BuildHasherDefault<AddressHasher>>,
+}
+
+impl Plans {
+    /// The plan of `cs`, made on first use.
+    #[inline]
+    pub(crate) fn get(&mut self, cs: &'static Callsite) -> &Plan {
+        self.map
+            .entry(cs as *const Callsite as usize)
+            .or_insert_with(|| Plan::new(cs))
+    }
+}
+
+/// Hashes an address with one multiplication (addresses are unique keys; a
+/// SipHash round per record would cost more than the lookup saves).
+#[derive(Default)]
+pub(crate) struct AddressHasher(u64);
+
+impl Hasher for AddressHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ b as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.0 = (n as u64)
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            .rotate_left(29);
+    }
+}
