@@ -283,10 +283,10 @@ pub fn write_f64(out: &mut Vec<u8>, v: f64) {
 /// spacing, 1e-3, is more than twice the largest ulp, 1.2e-4), and division
 /// rounds correctly, so the decimal `k / 1000` reads back as exactly `v`.
 /// Returns false (writing nothing) for every other value, which then takes
-/// ryu's general path.
+/// ryu's general path. `v` must be finite.
 #[inline]
 fn write_f64_millis(out: &mut Vec<u8>, v: f64) -> bool {
-    if v == 0.0 || !(v.abs() < 1e12) {
+    if v == 0.0 || v.abs() >= 1e12 {
         return false;
     }
     let scaled = v * 1000.0;

@@ -373,7 +373,7 @@ impl fmt::Write for FmtWriter<'_, '_> {
 /// As `ptr::copy_nonoverlapping(src, dst, len)`.
 #[inline(always)]
 unsafe fn copy_small(src: *const u8, dst: *mut u8, len: usize) {
-    // SAFETY (all branches): the caller guarantees `src..src + len` is
+    // SAFETY: (all branches) the caller guarantees `src..src + len` is
     // readable and `dst..dst + len` writable and disjoint; every access below
     // stays inside those ranges (the second copy of each pair ends exactly
     // at `len`, overlapping the first).
