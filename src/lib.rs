@@ -73,5 +73,6 @@ pub mod __fuzz {
     pub use crate::pipeline::timestamp;
     pub use crate::pipeline::uuid;
     pub use crate::record::check::check_roundtrip as check_slot_codec;
-    pub use crate::record::encode::{encode_for_test, DynFields};
+    pub use crate::record::encode::encode_for_test;
+    pub use crate::record::DynFields;
 }

@@ -298,9 +298,20 @@ fn write_leased<F: Fields + ?Sized>(
 ) -> TryLog {
     let shape = ring.shape();
     let level = callsite.level;
+    let protected = level as u8 >= shape.protected_from;
+    // Fast path: a literal message and values of known size run no user
+    // code while writing, so they need no re-entrancy guard.
+    if let (Some(message), Some(fields_len)) = (message.as_str(), fields.encoded_len()) {
+        // SAFETY: this thread holds the lease (the ring's only producer) and
+        // is not inside another write (`busy` was checked by the caller);
+        // `fields_len` is `fields.encoded_len()`.
+        if unsafe { ring.write_exact(protected, callsite, timestamp, message, fields, fields_len) }
+        {
+            return TryLog::Done;
+        }
+    }
     lease.busy.set(true);
     let guard = BusyGuard { lease, ring, level };
-    let protected = level as u8 >= shape.protected_from;
     // An explicit policy is the async path's single attempt: a full ring is
     // reported to it, not counted. (Comparing the policy with `NO_WAIT`
     // instead would also match a ring configured with `backpressure(0,

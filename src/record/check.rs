@@ -5,7 +5,8 @@
 
 use std::time::Duration;
 
-use super::encode::{encode_for_test, DynFields, ToValue};
+use super::encode::encode_for_test;
+use super::value::{DynFields, Sealed, ToValue};
 use super::{Callsite, RecordView, Value};
 use crate::ring::{Ring, RingShape, WaitPolicy};
 use crate::Level;
@@ -23,6 +24,7 @@ enum Input {
     Null,
 }
 
+impl Sealed for Input {}
 impl ToValue for Input {
     fn encode(&self, enc: &mut super::Encoder<'_>) {
         match self {

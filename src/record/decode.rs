@@ -247,7 +247,8 @@ unsafe fn next_value<'a>(b: &mut &'a [u8]) -> Result<Value<'a>, DecodeError> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::encode::{encode_for_test, DebugValue, DisplayValue};
+    use super::super::encode::encode_for_test;
+    use super::super::value::{DebugValue, DisplayValue};
     use super::*;
     use crate::Level;
 

@@ -12,6 +12,8 @@
 use std::fmt;
 use std::ptr;
 
+use super::value::Fields;
+
 use super::HEADER_LEN;
 
 pub(crate) const TAG_NULL: u8 = 0;
@@ -25,13 +27,15 @@ pub(crate) const TAG_F64: u8 = 7;
 pub(crate) const TAG_STR: u8 = 8;
 pub(crate) const TAG_BYTES: u8 = 9;
 pub(crate) const TAG_STATIC_STR: u8 = 10;
+/// Bytes of an encoded static message (tag, pointer, length).
+pub(crate) const STATIC_STR_LEN: usize = 17;
 /// Set on `TAG_STR`/`TAG_BYTES` when the value was cut.
 pub(crate) const TAG_TRUNCATED: u8 = 0x80;
 
 /// The largest encoding of a value that is never truncated (tag + u128).
-const MAX_FIXED_VALUE: usize = 17;
+pub(crate) const MAX_FIXED_VALUE: usize = 17;
 /// Tag plus length prefix of a string or byte value.
-const VAR_PREFIX: usize = 5;
+pub(crate) const VAR_PREFIX: usize = 5;
 
 /// The cold path of an [`Encoder`]: finds more room for the record.
 pub(crate) trait Grow {
@@ -331,6 +335,44 @@ impl<'g> Encoder<'g> {
     }
 }
 
+/// Writes a fixed-size value (tag and payload) at `dst` with no check;
+/// returns the byte after it.
+///
+/// # Safety
+/// `dst..dst + 1 + N` must be writable and ours.
+#[inline(always)]
+pub(crate) unsafe fn raw_fixed<const N: usize>(dst: *mut u8, tag: u8, payload: [u8; N]) -> *mut u8 {
+    // SAFETY: forwarded from this function's contract.
+    unsafe {
+        *dst = tag;
+        ptr::copy_nonoverlapping(payload.as_ptr(), dst.add(1), N);
+        dst.add(1 + N)
+    }
+}
+
+/// Writes a string or byte value (tag, length, bytes) at `dst` with no
+/// check; returns the byte after it.
+///
+/// # Safety
+/// `dst..dst + 5 + bytes.len()` must be writable, ours and disjoint from
+/// `bytes`; `bytes.len()` fits in a `u32`.
+#[inline(always)]
+pub(crate) unsafe fn raw_var(dst: *mut u8, tag: u8, bytes: &[u8]) -> *mut u8 {
+    // SAFETY: forwarded from this function's contract.
+    unsafe {
+        *dst = tag;
+        ptr::copy_nonoverlapping((bytes.len() as u32).to_ne_bytes().as_ptr(), dst.add(1), 4);
+        copy_small(bytes.as_ptr(), dst.add(VAR_PREFIX), bytes.len());
+        dst.add(VAR_PREFIX + bytes.len())
+    }
+}
+
+/// The encoding of a static message: tag, pointer and length.
+#[inline(always)]
+pub(crate) fn static_str_payload(s: &'static str) -> [u8; 16] {
+    pack_static(s)
+}
+
 /// `fmt::Write` into the slot, cutting at the size limit.
 struct FmtWriter<'e, 'g> {
     enc: &'e mut Encoder<'g>,
@@ -409,216 +451,6 @@ fn pack_static(s: &'static str) -> [u8; 16] {
     out[8..].copy_from_slice(&(s.len() as u64).to_ne_bytes());
     out
 }
-
-/// A value a log macro accepts: `key = value` works for every `ToValue`.
-///
-/// Implemented for integers, floats, `bool`, `char`, strings, byte slices,
-/// `Option`, references and smart pointers. Use `%value` for anything that
-/// implements `Display` and `?value` for `Debug`.
-pub trait ToValue {
-    /// Writes `self` into the record.
-    fn encode(&self, enc: &mut Encoder<'_>);
-}
-
-macro_rules! to_value_as {
-    ($method:ident as $as:ty: $($t:ty),*) => {$(
-        impl ToValue for $t {
-            #[inline(always)]
-            fn encode(&self, enc: &mut Encoder<'_>) {
-                enc.$method(*self as $as);
-            }
-        }
-    )*};
-}
-to_value_as!(i64 as i64: i8, i16, i32, i64, isize);
-to_value_as!(u64 as u64: u8, u16, u32, u64, usize);
-to_value_as!(f64 as f64: f32, f64);
-to_value_as!(i128 as i128: i128);
-to_value_as!(u128 as u128: u128);
-
-impl ToValue for bool {
-    #[inline(always)]
-    fn encode(&self, enc: &mut Encoder<'_>) {
-        enc.bool(*self);
-    }
-}
-
-impl ToValue for char {
-    #[inline(always)]
-    fn encode(&self, enc: &mut Encoder<'_>) {
-        enc.str(self.encode_utf8(&mut [0; 4]));
-    }
-}
-
-impl ToValue for str {
-    #[inline(always)]
-    fn encode(&self, enc: &mut Encoder<'_>) {
-        enc.str(self);
-    }
-}
-
-impl ToValue for String {
-    #[inline(always)]
-    fn encode(&self, enc: &mut Encoder<'_>) {
-        enc.str(self);
-    }
-}
-
-impl ToValue for std::borrow::Cow<'_, str> {
-    #[inline(always)]
-    fn encode(&self, enc: &mut Encoder<'_>) {
-        enc.str(self);
-    }
-}
-
-impl ToValue for [u8] {
-    #[inline(always)]
-    fn encode(&self, enc: &mut Encoder<'_>) {
-        enc.bytes(self);
-    }
-}
-
-impl<const N: usize> ToValue for [u8; N] {
-    #[inline(always)]
-    fn encode(&self, enc: &mut Encoder<'_>) {
-        enc.bytes(self);
-    }
-}
-
-impl ToValue for Vec<u8> {
-    #[inline(always)]
-    fn encode(&self, enc: &mut Encoder<'_>) {
-        enc.bytes(self);
-    }
-}
-
-impl<T: ToValue> ToValue for Option<T> {
-    #[inline(always)]
-    fn encode(&self, enc: &mut Encoder<'_>) {
-        match self {
-            Some(v) => v.encode(enc),
-            None => enc.null(),
-        }
-    }
-}
-
-impl<T: ToValue + ?Sized> ToValue for &T {
-    #[inline(always)]
-    fn encode(&self, enc: &mut Encoder<'_>) {
-        (**self).encode(enc);
-    }
-}
-
-impl<T: ToValue + ?Sized> ToValue for &mut T {
-    #[inline(always)]
-    fn encode(&self, enc: &mut Encoder<'_>) {
-        (**self).encode(enc);
-    }
-}
-
-impl<T: ToValue + ?Sized> ToValue for Box<T> {
-    #[inline(always)]
-    fn encode(&self, enc: &mut Encoder<'_>) {
-        (**self).encode(enc);
-    }
-}
-
-impl<T: ToValue + ?Sized> ToValue for std::sync::Arc<T> {
-    #[inline(always)]
-    fn encode(&self, enc: &mut Encoder<'_>) {
-        (**self).encode(enc);
-    }
-}
-
-impl<T: ToValue + ?Sized> ToValue for std::rc::Rc<T> {
-    #[inline(always)]
-    fn encode(&self, enc: &mut Encoder<'_>) {
-        (**self).encode(enc);
-    }
-}
-
-/// `%value`: written with `Display`, straight into the slot.
-#[doc(hidden)]
-pub struct DisplayValue<T>(pub T);
-
-impl<T: fmt::Display> ToValue for DisplayValue<T> {
-    #[inline(always)]
-    fn encode(&self, enc: &mut Encoder<'_>) {
-        enc.fmt(|w| write!(w, "{}", self.0));
-    }
-}
-
-/// `?value`: written with `Debug`, straight into the slot.
-#[doc(hidden)]
-pub struct DebugValue<T>(pub T);
-
-impl<T: fmt::Debug> ToValue for DebugValue<T> {
-    #[inline(always)]
-    fn encode(&self, enc: &mut Encoder<'_>) {
-        enc.fmt(|w| write!(w, "{:?}", self.0));
-    }
-}
-
-/// The values of one call, as a tuple: `(a, b, c)` for three fields.
-/// Implemented for tuples of up to 32 [`ToValue`]s.
-pub trait Fields {
-    /// How many values.
-    const COUNT: usize;
-    /// Encodes each value in order.
-    fn encode_all(&self, enc: &mut Encoder<'_>);
-    /// How many values this instance holds (differs from `COUNT` only for
-    /// run-time lists).
-    fn count(&self) -> usize {
-        Self::COUNT
-    }
-}
-
-macro_rules! fields_tuple {
-    ($($n:tt $t:ident)*) => {
-        impl<$($t: ToValue),*> Fields for ($($t,)*) {
-            const COUNT: usize = 0 $(+ { let _ = $n; 1 })*;
-            #[inline(always)]
-            #[allow(unused_variables)]
-            fn encode_all(&self, enc: &mut Encoder<'_>) {
-                $(self.$n.encode(enc);)*
-            }
-        }
-    };
-}
-
-fields_tuple!();
-fields_tuple!(0 A);
-fields_tuple!(0 A 1 B);
-fields_tuple!(0 A 1 B 2 C);
-fields_tuple!(0 A 1 B 2 C 3 D);
-fields_tuple!(0 A 1 B 2 C 3 D 4 E);
-fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F);
-fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G);
-fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G 7 H);
-fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G 7 H 8 I);
-fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G 7 H 8 I 9 J);
-fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G 7 H 8 I 9 J 10 K);
-fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G 7 H 8 I 9 J 10 K 11 L);
-fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G 7 H 8 I 9 J 10 K 11 L 12 M);
-fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G 7 H 8 I 9 J 10 K 11 L 12 M 13 N);
-fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G 7 H 8 I 9 J 10 K 11 L 12 M 13 N 14 O);
-fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G 7 H 8 I 9 J 10 K 11 L 12 M 13 N 14 O 15 P);
-fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G 7 H 8 I 9 J 10 K 11 L 12 M 13 N 14 O 15 P 16 Q);
-fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G 7 H 8 I 9 J 10 K 11 L 12 M 13 N 14 O 15 P 16 Q 17 R);
-fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G 7 H 8 I 9 J 10 K 11 L 12 M 13 N 14 O 15 P 16 Q 17 R 18 S);
-fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G 7 H 8 I 9 J 10 K 11 L 12 M 13 N 14 O 15 P 16 Q 17 R 18 S 19 T);
-fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G 7 H 8 I 9 J 10 K 11 L 12 M 13 N 14 O 15 P 16 Q 17 R 18 S 19 T 20 U);
-fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G 7 H 8 I 9 J 10 K 11 L 12 M 13 N 14 O 15 P 16 Q 17 R 18 S 19 T 20 U 21 V);
-fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G 7 H 8 I 9 J 10 K 11 L 12 M 13 N 14 O 15 P 16 Q 17 R 18 S 19 T 20 U 21 V 22 W);
-fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G 7 H 8 I 9 J 10 K 11 L 12 M 13 N 14 O 15 P 16 Q 17 R 18 S 19 T 20 U 21 V 22 W 23 X);
-fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G 7 H 8 I 9 J 10 K 11 L 12 M 13 N 14 O 15 P 16 Q 17 R 18 S 19 T 20 U 21 V 22 W 23 X 24 Y);
-fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G 7 H 8 I 9 J 10 K 11 L 12 M 13 N 14 O 15 P 16 Q 17 R 18 S 19 T 20 U 21 V 22 W 23 X 24 Y 25 Z);
-fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G 7 H 8 I 9 J 10 K 11 L 12 M 13 N 14 O 15 P 16 Q 17 R 18 S 19 T 20 U 21 V 22 W 23 X 24 Y 25 Z 26 AA);
-fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G 7 H 8 I 9 J 10 K 11 L 12 M 13 N 14 O 15 P 16 Q 17 R 18 S 19 T 20 U 21 V 22 W 23 X 24 Y 25 Z 26 AA 27 AB);
-fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G 7 H 8 I 9 J 10 K 11 L 12 M 13 N 14 O 15 P 16 Q 17 R 18 S 19 T 20 U 21 V 22 W 23 X 24 Y 25 Z 26 AA 27 AB 28 AC);
-fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G 7 H 8 I 9 J 10 K 11 L 12 M 13 N 14 O 15 P 16 Q 17 R 18 S 19 T 20 U 21 V 22 W 23 X 24 Y 25 Z 26 AA 27 AB 28 AC 29 AD);
-fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G 7 H 8 I 9 J 10 K 11 L 12 M 13 N 14 O 15 P 16 Q 17 R 18 S 19 T 20 U 21 V 22 W 23 X 24 Y 25 Z 26 AA 27 AB 28 AC 29 AD 30 AE);
-fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G 7 H 8 I 9 J 10 K 11 L 12 M 13 N 14 O 15 P 16 Q 17 R 18 S 19 T 20 U 21 V 22 W 23 X 24 Y 25 Z 26 AA 27 AB 28 AC 29 AD 30 AE 31 AF);
 
 /// Encodes into a growable `Vec`: for records made on the worker (drop
 /// summaries), for tests and for fuzzing the codec.
@@ -701,21 +533,4 @@ pub fn encode_for_test<F: Fields>(
         fields,
         fields.count() + 1,
     )
-}
-
-/// A dynamic list of values, for encoding values whose count is only known
-/// at run time (tests, fuzzing).
-#[doc(hidden)]
-pub struct DynFields<'a>(pub &'a [&'a dyn ToValue]);
-
-impl Fields for DynFields<'_> {
-    const COUNT: usize = 0;
-    fn encode_all(&self, enc: &mut Encoder<'_>) {
-        for v in self.0 {
-            v.encode(enc);
-        }
-    }
-    fn count(&self) -> usize {
-        self.0.len()
-    }
 }

@@ -17,12 +17,14 @@ mod callsite;
 pub mod check;
 pub(crate) mod decode;
 pub(crate) mod encode;
+pub(crate) mod value;
 
 pub use callsite::Callsite;
 pub use decode::{DecodeError, RecordView, Value};
+pub use encode::Encoder;
 #[doc(hidden)]
-pub use encode::{DebugValue, DisplayValue};
-pub use encode::{Encoder, Fields, ToValue};
+pub use value::{DebugValue, DisplayValue, DynFields};
+pub use value::{Fields, ToValue};
 
 /// Bytes of the fixed record header.
 pub(crate) const HEADER_LEN: usize = 24;

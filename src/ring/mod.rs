@@ -39,7 +39,7 @@ use std::ptr::NonNull;
 use crossbeam_utils::CachePadded;
 
 use crate::record::decode::{read_header, write_header};
-use crate::record::encode::Grow;
+use crate::record::encode::{raw_fixed, static_str_payload, Grow, STATIC_STR_LEN, TAG_STATIC_STR};
 use crate::record::{Callsite, Encoder, Fields, HEADER_LEN, KIND_PAD, KIND_RECORD};
 use crate::stats::ProducerCounters;
 use sync::{AtomicBool, AtomicUsize, Ordering};
@@ -277,6 +277,64 @@ impl Ring {
         // SAFETY: the encoder wrote `len` bytes (header space included) into
         // the claimed region starting at `base`.
         unsafe { self.commit(claim, base, len, truncated, callsite, timestamp) };
+        true
+    }
+
+    /// The fast path of a log call whose message is a literal and whose
+    /// values all know their encoded size (`fields_len`): one reservation,
+    /// then writes with no per-value checks. Returns false, having written
+    /// nothing, when the record would have to wait for space, wrap around
+    /// the buffer's end or be cut; the caller then takes [`Ring::write`].
+    ///
+    /// # Safety
+    /// As [`Ring::write`], and `fields.encoded_len() == Some(fields_len)`.
+    #[inline(always)]
+    pub(crate) unsafe fn write_exact<F: Fields + ?Sized>(
+        &self,
+        protected: bool,
+        callsite: &'static Callsite,
+        timestamp: u64,
+        message: &'static str,
+        fields: &F,
+        fields_len: usize,
+    ) -> bool {
+        let len = HEADER_LEN + STATIC_STR_LEN + fields_len;
+        let start = self.tail.load(Ordering::Relaxed);
+        let slots = self.slots_for(len);
+        if len > self.shape.max_record() || (start & self.mask) + slots > self.shape.slots {
+            return false;
+        }
+        let usable = self.usable(protected);
+        let mut head = self.producer.cached_head.load(Ordering::Relaxed);
+        if start.wrapping_sub(head) + slots > usable {
+            // The cached head is stale or the ring is full: look again once.
+            head = self.head.load(Ordering::Acquire);
+            self.producer.cached_head.store(head, Ordering::Relaxed);
+            if start.wrapping_sub(head) + slots > usable {
+                return false;
+            }
+        }
+        let base = self.slot_ptr(start);
+        // SAFETY: the `slots` slots from `start` are free (checked against
+        // the consumer's head above), contiguous (no wrap) and unpublished,
+        // so only this producer touches them; they hold `len` bytes, exactly
+        // what the header, the message and `fields.encode_raw` write.
+        unsafe {
+            let values = raw_fixed(
+                base.add(HEADER_LEN),
+                TAG_STATIC_STR,
+                static_str_payload(message),
+            );
+            let end = fields.encode_raw(values);
+            debug_assert_eq!(end as usize - base as usize, len);
+            write_header(base, len, KIND_RECORD, false, callsite, timestamp);
+        }
+        #[cfg(fapilog_loom)]
+        for s in start..start + slots {
+            self.cells[s & self.mask].with_mut(|_| ());
+        }
+        self.tail.store(start + slots, Ordering::Release);
+        self.producer.counters.bump_submitted();
         true
     }
 

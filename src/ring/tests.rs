@@ -180,3 +180,70 @@ fn a_blocked_producer_resumes_when_the_consumer_frees_space() {
     }
     producer.join().unwrap();
 }
+
+#[test]
+fn the_exact_fast_path_writes_the_same_bytes_as_the_checked_path() {
+    static CS_ALL: Callsite = Callsite::new(
+        Level::Info,
+        "ring",
+        "tests.rs",
+        3,
+        &["a", "b", "c", "d", "e", "f", "g", "h", "i"],
+    );
+    let owned = String::from("owned");
+    let fields = (
+        -3i8,
+        u64::MAX,
+        i128::MIN,
+        1.5f32,
+        true,
+        'é',
+        &owned,
+        Some(&b"\x00\xff"[..]),
+        Option::<u16>::None,
+    );
+    let len =
+        crate::record::Fields::encoded_len(&fields).expect("every built-in value knows its size");
+    let take = |ring: &Ring| {
+        let mut out = Vec::new();
+        // SAFETY: single consumer.
+        unsafe { ring.consume(usize::MAX, |b| out.push(b.to_vec())) };
+        out
+    };
+    let (checked, exact) = (Ring::new(shape(64, 64, 0)), Ring::new(shape(64, 64, 0)));
+    // SAFETY: this thread is both rings' only producer.
+    unsafe {
+        assert!(checked.write(&BLOCK, false, &CS_ALL, 7, format_args!("m"), &fields));
+        assert!(exact.write_exact(false, &CS_ALL, 7, "m", &fields, len));
+    }
+    assert_eq!(take(&checked), take(&exact));
+    // It declines, writing nothing, when it would have to wrap or wait.
+    let small = Ring::new(shape(4, 64, 0));
+    let one_slot = (1u64, "x");
+    let two_slots = (1u64, "y".repeat(100));
+    let len_of = |f: &dyn Fn() -> Option<usize>| f().unwrap();
+    let (one, two) = (
+        len_of(&|| crate::record::Fields::encoded_len(&one_slot)),
+        len_of(&|| crate::record::Fields::encoded_len(&two_slots)),
+    );
+    // SAFETY: as above.
+    unsafe {
+        for _ in 0..4 {
+            assert!(small.write_exact(false, &CS, 0, "m", &one_slot, one));
+        }
+        assert!(
+            !small.write_exact(false, &CS, 0, "m", &one_slot, one),
+            "full"
+        );
+        assert_eq!(take(&small).len(), 4);
+        assert!(small.write_exact(false, &CS, 0, "m", &one_slot, one));
+        assert!(small.write_exact(false, &CS, 0, "m", &one_slot, one));
+        assert!(small.write_exact(false, &CS, 0, "m", &one_slot, one));
+        assert_eq!(take(&small).len(), 3);
+        assert!(
+            !small.write_exact(false, &CS, 0, "m", &two_slots, two),
+            "would wrap"
+        );
+    }
+    assert_eq!(small.depth(), 0);
+}

@@ -1,0 +1,382 @@
+//! What a log call can carry: [`ToValue`] and tuples of them ([`Fields`]).
+//!
+//! Both traits are sealed, like tracing's `Value`: the types below are the
+//! ones fapilog knows how to copy into a slot, and anything else is logged
+//! through `%value` (`Display`) or `?value` (`Debug`), which format straight
+//! into the slot.
+//!
+//! Each built-in value also knows its exact encoded size without running any
+//! user code. When every value of a call does (and the message is a literal),
+//! the call reserves its slots once and writes with no per-value checks and
+//! no re-entrancy guard: the fast path of `Ring::write_exact`.
+
+use std::fmt;
+
+use super::encode::{
+    raw_fixed, raw_var, Encoder, TAG_BYTES, TAG_F64, TAG_FALSE, TAG_I128, TAG_I64, TAG_NULL,
+    TAG_STR, TAG_TRUE, TAG_U128, TAG_U64, VAR_PREFIX,
+};
+
+mod sealed {
+    /// Keeps [`super::ToValue`] and [`super::Fields`] closed: the raw fast
+    /// path trusts their sizes.
+    pub trait Sealed {}
+}
+pub(crate) use sealed::Sealed;
+
+/// A value a log macro accepts: `key = value` works for every `ToValue`.
+///
+/// Implemented for integers, floats, `bool`, `char`, strings, byte slices,
+/// `Option`, references and smart pointers. Use `%value` for anything that
+/// implements `Display` and `?value` for `Debug`. Sealed: it cannot be
+/// implemented outside fapilog.
+pub trait ToValue: Sealed {
+    /// Writes `self` into the record.
+    fn encode(&self, enc: &mut Encoder<'_>);
+
+    /// The exact number of bytes [`ToValue::encode_raw`] writes, when it can
+    /// be known without running user code (`None` for `%`/`?` values).
+    #[doc(hidden)]
+    #[inline(always)]
+    fn encoded_len(&self) -> Option<usize> {
+        None
+    }
+
+    /// Writes `self` at `dst` with no bounds check; returns the next byte.
+    ///
+    /// # Safety
+    /// Only called when `encoded_len()` is `Some(n)`, with `n` writable
+    /// bytes at `dst` that nothing else reads or writes.
+    #[doc(hidden)]
+    #[inline(always)]
+    unsafe fn encode_raw(&self, dst: *mut u8) -> *mut u8 {
+        dst
+    }
+}
+
+macro_rules! fixed_value {
+    ($method:ident as $as:ty, $tag:expr, $len:literal; $($t:ty),*) => {$(
+        impl Sealed for $t {}
+        impl ToValue for $t {
+            #[inline(always)]
+            fn encode(&self, enc: &mut Encoder<'_>) {
+                enc.$method(*self as $as);
+            }
+            #[inline(always)]
+            fn encoded_len(&self) -> Option<usize> {
+                Some(1 + $len)
+            }
+            #[inline(always)]
+            unsafe fn encode_raw(&self, dst: *mut u8) -> *mut u8 {
+                // SAFETY: forwarded from the trait's contract.
+                unsafe { raw_fixed(dst, $tag, (*self as $as).to_ne_bytes()) }
+            }
+        }
+    )*};
+}
+fixed_value!(i64 as i64, TAG_I64, 8; i8, i16, i32, i64, isize);
+fixed_value!(u64 as u64, TAG_U64, 8; u8, u16, u32, u64, usize);
+fixed_value!(i128 as i128, TAG_I128, 16; i128);
+fixed_value!(u128 as u128, TAG_U128, 16; u128);
+
+macro_rules! float_value {
+    ($($t:ty),*) => {$(
+        impl Sealed for $t {}
+        impl ToValue for $t {
+            #[inline(always)]
+            fn encode(&self, enc: &mut Encoder<'_>) {
+                enc.f64(*self as f64);
+            }
+            #[inline(always)]
+            fn encoded_len(&self) -> Option<usize> {
+                Some(9)
+            }
+            #[inline(always)]
+            unsafe fn encode_raw(&self, dst: *mut u8) -> *mut u8 {
+                // SAFETY: forwarded from the trait's contract.
+                unsafe { raw_fixed(dst, TAG_F64, (*self as f64).to_bits().to_ne_bytes()) }
+            }
+        }
+    )*};
+}
+float_value!(f32, f64);
+
+impl Sealed for bool {}
+impl ToValue for bool {
+    #[inline(always)]
+    fn encode(&self, enc: &mut Encoder<'_>) {
+        enc.bool(*self);
+    }
+    #[inline(always)]
+    fn encoded_len(&self) -> Option<usize> {
+        Some(1)
+    }
+    #[inline(always)]
+    unsafe fn encode_raw(&self, dst: *mut u8) -> *mut u8 {
+        // SAFETY: forwarded from the trait's contract.
+        unsafe { raw_fixed(dst, if *self { TAG_TRUE } else { TAG_FALSE }, []) }
+    }
+}
+
+/// `Some(len)` for a string or byte value that could never need cutting
+/// (the fast path only runs for records under the size limit anyway).
+#[inline(always)]
+fn var_len(len: usize) -> Option<usize> {
+    (len <= u32::MAX as usize).then_some(VAR_PREFIX + len)
+}
+
+macro_rules! text_value {
+    ($(impl$([$($g:tt)*])? for $t:ty;)*) => {$(
+        impl$(<$($g)*>)? Sealed for $t {}
+        impl$(<$($g)*>)? ToValue for $t {
+            #[inline(always)]
+            fn encode(&self, enc: &mut Encoder<'_>) {
+                enc.str(self);
+            }
+            #[inline(always)]
+            fn encoded_len(&self) -> Option<usize> {
+                var_len(self.len())
+            }
+            #[inline(always)]
+            unsafe fn encode_raw(&self, dst: *mut u8) -> *mut u8 {
+                // SAFETY: forwarded from the trait's contract.
+                unsafe { raw_var(dst, TAG_STR, self.as_bytes()) }
+            }
+        }
+    )*};
+}
+text_value! {
+    impl for str;
+    impl for String;
+    impl['a] for std::borrow::Cow<'a, str>;
+}
+
+macro_rules! bytes_value {
+    ($(impl$([$($g:tt)*])? for $t:ty;)*) => {$(
+        impl$(<$($g)*>)? Sealed for $t {}
+        impl$(<$($g)*>)? ToValue for $t {
+            #[inline(always)]
+            fn encode(&self, enc: &mut Encoder<'_>) {
+                enc.bytes(self);
+            }
+            #[inline(always)]
+            fn encoded_len(&self) -> Option<usize> {
+                var_len(self.len())
+            }
+            #[inline(always)]
+            unsafe fn encode_raw(&self, dst: *mut u8) -> *mut u8 {
+                // SAFETY: forwarded from the trait's contract.
+                unsafe { raw_var(dst, TAG_BYTES, &self[..]) }
+            }
+        }
+    )*};
+}
+bytes_value! {
+    impl for [u8];
+    impl[const N: usize] for [u8; N];
+    impl for Vec<u8>;
+}
+
+impl Sealed for char {}
+impl ToValue for char {
+    #[inline(always)]
+    fn encode(&self, enc: &mut Encoder<'_>) {
+        enc.str(self.encode_utf8(&mut [0; 4]));
+    }
+    #[inline(always)]
+    fn encoded_len(&self) -> Option<usize> {
+        Some(VAR_PREFIX + self.len_utf8())
+    }
+    #[inline(always)]
+    unsafe fn encode_raw(&self, dst: *mut u8) -> *mut u8 {
+        // SAFETY: forwarded from the trait's contract.
+        unsafe { raw_var(dst, TAG_STR, self.encode_utf8(&mut [0; 4]).as_bytes()) }
+    }
+}
+
+impl<T: ToValue> Sealed for Option<T> {}
+impl<T: ToValue> ToValue for Option<T> {
+    #[inline(always)]
+    fn encode(&self, enc: &mut Encoder<'_>) {
+        match self {
+            Some(v) => v.encode(enc),
+            None => enc.null(),
+        }
+    }
+    #[inline(always)]
+    fn encoded_len(&self) -> Option<usize> {
+        match self {
+            Some(v) => v.encoded_len(),
+            None => Some(1),
+        }
+    }
+    #[inline(always)]
+    unsafe fn encode_raw(&self, dst: *mut u8) -> *mut u8 {
+        match self {
+            // SAFETY: forwarded from the trait's contract.
+            Some(v) => unsafe { v.encode_raw(dst) },
+            // SAFETY: forwarded from the trait's contract.
+            None => unsafe { raw_fixed(dst, TAG_NULL, []) },
+        }
+    }
+}
+
+macro_rules! pointer_value {
+    ($(<$a:lifetime>)? for $t:ty) => {
+        impl<$($a,)? T: ToValue + ?Sized> Sealed for $t {}
+        impl<$($a,)? T: ToValue + ?Sized> ToValue for $t {
+            #[inline(always)]
+            fn encode(&self, enc: &mut Encoder<'_>) {
+                (**self).encode(enc);
+            }
+            #[inline(always)]
+            fn encoded_len(&self) -> Option<usize> {
+                (**self).encoded_len()
+            }
+            #[inline(always)]
+            unsafe fn encode_raw(&self, dst: *mut u8) -> *mut u8 {
+                // SAFETY: forwarded from the trait's contract.
+                unsafe { (**self).encode_raw(dst) }
+            }
+        }
+    };
+}
+pointer_value!(<'a> for &'a T);
+pointer_value!(<'a> for &'a mut T);
+pointer_value!(for Box<T>);
+pointer_value!(for std::sync::Arc<T>);
+pointer_value!(for std::rc::Rc<T>);
+
+/// `%value`: written with `Display`, straight into the slot.
+#[doc(hidden)]
+pub struct DisplayValue<T>(pub T);
+
+impl<T: fmt::Display> Sealed for DisplayValue<T> {}
+impl<T: fmt::Display> ToValue for DisplayValue<T> {
+    #[inline(always)]
+    fn encode(&self, enc: &mut Encoder<'_>) {
+        enc.fmt(|w| write!(w, "{}", self.0));
+    }
+}
+
+/// `?value`: written with `Debug`, straight into the slot.
+#[doc(hidden)]
+pub struct DebugValue<T>(pub T);
+
+impl<T: fmt::Debug> Sealed for DebugValue<T> {}
+impl<T: fmt::Debug> ToValue for DebugValue<T> {
+    #[inline(always)]
+    fn encode(&self, enc: &mut Encoder<'_>) {
+        enc.fmt(|w| write!(w, "{:?}", self.0));
+    }
+}
+
+/// The values of one call, as a tuple: `(a, b, c)` for three fields.
+/// Implemented for tuples of up to 32 [`ToValue`]s. Sealed.
+pub trait Fields: Sealed {
+    /// How many values.
+    const COUNT: usize;
+    /// Encodes each value in order.
+    fn encode_all(&self, enc: &mut Encoder<'_>);
+    /// How many values this instance holds (differs from `COUNT` only for
+    /// run-time lists).
+    fn count(&self) -> usize {
+        Self::COUNT
+    }
+    /// The exact bytes of all values, when every one knows its size.
+    #[doc(hidden)]
+    #[inline(always)]
+    fn encoded_len(&self) -> Option<usize> {
+        None
+    }
+    /// Writes every value at `dst` with no check; returns the next byte.
+    ///
+    /// # Safety
+    /// As [`ToValue::encode_raw`], with `encoded_len()` bytes.
+    #[doc(hidden)]
+    #[inline(always)]
+    unsafe fn encode_raw(&self, dst: *mut u8) -> *mut u8 {
+        dst
+    }
+}
+
+macro_rules! fields_tuple {
+    ($($n:tt $t:ident)*) => {
+        impl<$($t: ToValue),*> Sealed for ($($t,)*) {}
+        impl<$($t: ToValue),*> Fields for ($($t,)*) {
+            const COUNT: usize = 0 $(+ { let _ = $n; 1 })*;
+            #[inline(always)]
+            #[allow(unused_variables)]
+            fn encode_all(&self, enc: &mut Encoder<'_>) {
+                $(self.$n.encode(enc);)*
+            }
+            #[inline(always)]
+            fn encoded_len(&self) -> Option<usize> {
+                #[allow(unused_mut)]
+                let mut n = 0;
+                $(n += self.$n.encoded_len()?;)*
+                Some(n)
+            }
+            #[inline(always)]
+            #[allow(unused_mut)]
+            unsafe fn encode_raw(&self, mut dst: *mut u8) -> *mut u8 {
+                // SAFETY: the values' sizes add up to `encoded_len()`, which
+                // the caller guarantees is writable at `dst`.
+                $(dst = unsafe { self.$n.encode_raw(dst) };)*
+                dst
+            }
+        }
+    };
+}
+
+fields_tuple!();
+fields_tuple!(0 A);
+fields_tuple!(0 A 1 B);
+fields_tuple!(0 A 1 B 2 C);
+fields_tuple!(0 A 1 B 2 C 3 D);
+fields_tuple!(0 A 1 B 2 C 3 D 4 E);
+fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F);
+fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G);
+fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G 7 H);
+fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G 7 H 8 I);
+fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G 7 H 8 I 9 J);
+fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G 7 H 8 I 9 J 10 K);
+fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G 7 H 8 I 9 J 10 K 11 L);
+fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G 7 H 8 I 9 J 10 K 11 L 12 M);
+fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G 7 H 8 I 9 J 10 K 11 L 12 M 13 N);
+fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G 7 H 8 I 9 J 10 K 11 L 12 M 13 N 14 O);
+fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G 7 H 8 I 9 J 10 K 11 L 12 M 13 N 14 O 15 P);
+fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G 7 H 8 I 9 J 10 K 11 L 12 M 13 N 14 O 15 P 16 Q);
+fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G 7 H 8 I 9 J 10 K 11 L 12 M 13 N 14 O 15 P 16 Q 17 R);
+fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G 7 H 8 I 9 J 10 K 11 L 12 M 13 N 14 O 15 P 16 Q 17 R 18 S);
+fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G 7 H 8 I 9 J 10 K 11 L 12 M 13 N 14 O 15 P 16 Q 17 R 18 S 19 T);
+fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G 7 H 8 I 9 J 10 K 11 L 12 M 13 N 14 O 15 P 16 Q 17 R 18 S 19 T 20 U);
+fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G 7 H 8 I 9 J 10 K 11 L 12 M 13 N 14 O 15 P 16 Q 17 R 18 S 19 T 20 U 21 V);
+fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G 7 H 8 I 9 J 10 K 11 L 12 M 13 N 14 O 15 P 16 Q 17 R 18 S 19 T 20 U 21 V 22 W);
+fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G 7 H 8 I 9 J 10 K 11 L 12 M 13 N 14 O 15 P 16 Q 17 R 18 S 19 T 20 U 21 V 22 W 23 X);
+fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G 7 H 8 I 9 J 10 K 11 L 12 M 13 N 14 O 15 P 16 Q 17 R 18 S 19 T 20 U 21 V 22 W 23 X 24 Y);
+fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G 7 H 8 I 9 J 10 K 11 L 12 M 13 N 14 O 15 P 16 Q 17 R 18 S 19 T 20 U 21 V 22 W 23 X 24 Y 25 Z);
+fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G 7 H 8 I 9 J 10 K 11 L 12 M 13 N 14 O 15 P 16 Q 17 R 18 S 19 T 20 U 21 V 22 W 23 X 24 Y 25 Z 26 AA);
+fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G 7 H 8 I 9 J 10 K 11 L 12 M 13 N 14 O 15 P 16 Q 17 R 18 S 19 T 20 U 21 V 22 W 23 X 24 Y 25 Z 26 AA 27 AB);
+fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G 7 H 8 I 9 J 10 K 11 L 12 M 13 N 14 O 15 P 16 Q 17 R 18 S 19 T 20 U 21 V 22 W 23 X 24 Y 25 Z 26 AA 27 AB 28 AC);
+fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G 7 H 8 I 9 J 10 K 11 L 12 M 13 N 14 O 15 P 16 Q 17 R 18 S 19 T 20 U 21 V 22 W 23 X 24 Y 25 Z 26 AA 27 AB 28 AC 29 AD);
+fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G 7 H 8 I 9 J 10 K 11 L 12 M 13 N 14 O 15 P 16 Q 17 R 18 S 19 T 20 U 21 V 22 W 23 X 24 Y 25 Z 26 AA 27 AB 28 AC 29 AD 30 AE);
+fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G 7 H 8 I 9 J 10 K 11 L 12 M 13 N 14 O 15 P 16 Q 17 R 18 S 19 T 20 U 21 V 22 W 23 X 24 Y 25 Z 26 AA 27 AB 28 AC 29 AD 30 AE 31 AF);
+
+/// A dynamic list of values, for encoding values whose count is only known
+/// at run time (tests, fuzzing). Always takes the checked path.
+#[doc(hidden)]
+pub struct DynFields<'a>(pub &'a [&'a dyn ToValue]);
+
+impl Sealed for DynFields<'_> {}
+impl Fields for DynFields<'_> {
+    const COUNT: usize = 0;
+    fn encode_all(&self, enc: &mut Encoder<'_>) {
+        for v in self.0 {
+            v.encode(enc);
+        }
+    }
+    fn count(&self) -> usize {
+        self.0.len()
+    }
+}
