@@ -127,6 +127,15 @@ fn parent() {
 
     println!("# fapilog peer comparison\n");
     println!("machine: {}", harness::machine());
+    let load1: f64 = harness::loadavg()
+        .split_whitespace()
+        .next()
+        .and_then(|l| l.parse().ok())
+        .unwrap_or(0.0);
+    let nproc = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if load1 > nproc as f64 * 0.75 {
+        println!("WARNING: 1-minute load {load1} on {nproc} CPUs: other work is running; tails (p99+) will be noisy");
+    }
     println!(
         "timer: rdtsc (lfence-fenced), {tpn:.4} ticks/ns (recalibrated: {tpn2:.4}); \
          empty timed region p50={:.1} ns p99={:.1} ns — included in every latency below, not subtracted",
