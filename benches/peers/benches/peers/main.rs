@@ -81,6 +81,41 @@ impl Row {
     }
 }
 
+/// Median of every numeric field over runs of one logger (`lines` takes the
+/// minimum, so a lossy run is never hidden); `p50_range` keeps the spread.
+fn median_row(runs: Vec<Row>) -> Row {
+    if let Some(bad) = runs.iter().position(|r| r.error.is_some()) {
+        return runs.into_iter().nth(bad).expect("index from position");
+    }
+    let values = |k: &str| {
+        let mut xs: Vec<f64> = runs.iter().filter_map(|r| r.num(k)).collect();
+        xs.sort_by(f64::total_cmp);
+        xs
+    };
+    let mut fields = runs[0].fields.clone();
+    for (k, v) in fields.iter_mut() {
+        let xs = values(k);
+        if xs.len() == runs.len() {
+            *v = if k == "lines" {
+                xs[0]
+            } else {
+                xs[xs.len() / 2]
+            }
+            .to_string();
+        }
+    }
+    let p50 = values("p50");
+    if let (Some(lo), Some(hi)) = (p50.first(), p50.last()) {
+        fields.insert("p50_range".into(), format!("{lo:.0}-{hi:.0}"));
+    }
+    Row {
+        name: runs[0].name,
+        fields,
+        note: runs[0].note.clone(),
+        error: None,
+    }
+}
+
 fn run_child(scenario: &str, name: &'static str, tpn: f64) -> Row {
     let exe = std::env::current_exe().expect("current exe");
     let out = Command::new(exe)
@@ -143,12 +178,14 @@ fn parent() {
         empty.ns(0.99)
     );
     println!(
-        "counts: {} bursts x {} calls/thread (latency), {} records (throughput), {} calls (allocs), {} calls (slow){}",
+        "counts: {} bursts x {} calls/thread (latency), {} records (throughput), {} calls (allocs), {} calls (slow); \
+         each (scenario, logger) run {} times in fresh processes, loggers interleaved, median reported{}",
         c.bursts,
         c.burst,
         c.throughput,
         c.alloc_bursts * c.burst,
         c.slow_bursts * c.burst,
+        c.repeat,
         if c.bursts < 200 { "  [PEERS_QUICK]" } else { "" }
     );
     println!(
@@ -159,10 +196,15 @@ fn parent() {
     }
     let started = Instant::now();
     for scenario in scenarios {
-        let rows: Vec<Row> = loggers
-            .iter()
-            .map(|&name| run_child(scenario, name, tpn))
-            .collect();
+        // Rounds interleave the loggers so slow drifts in machine load hit
+        // every logger alike; each figure is then the median over rounds.
+        let mut runs: Vec<Vec<Row>> = loggers.iter().map(|_| Vec::new()).collect();
+        for _ in 0..c.repeat {
+            for (i, &name) in loggers.iter().enumerate() {
+                runs[i].push(run_child(scenario, name, tpn));
+            }
+        }
+        let rows: Vec<Row> = runs.into_iter().map(median_row).collect();
         table(scenario, &rows, c).print();
     }
     println!(
@@ -194,7 +236,7 @@ fn table(scenario: &str, rows: &[Row], c: Counts) -> Table {
                     if threads == 1 { "" } else { "s" },
                     c.burst
                 ),
-                &["logger", "p50", "p99", "p99.9", "max", "samples", "ratio to fapilog (p50 / p99)", "notes"],
+                &["logger", "p50", "p99", "p99.9", "max", "p50 min-max", "samples", "ratio to fapilog (p50 / p99)", "notes"],
             )
         }
         "throughput" => Table::new(
@@ -252,6 +294,7 @@ fn table(scenario: &str, rows: &[Row], c: Counts) -> Table {
                 r.cell("p99", 0),
                 r.cell("p999", 0),
                 r.cell("max", 0),
+                r.cell("p50_range", 0),
                 r.cell("n", 0),
                 lat_ratio(r),
             ]),
@@ -280,6 +323,7 @@ fn table(scenario: &str, rows: &[Row], c: Counts) -> Table {
                 r.cell("p99", 0),
                 r.cell("p999", 0),
                 r.cell("max", 0),
+                r.cell("p50_range", 0),
                 r.cell("delivered", 0),
                 r.cell("dropped", 0),
                 r.cell("reported", 0),

@@ -24,6 +24,8 @@ pub struct Counts {
     pub throughput: u64,
     pub alloc_bursts: usize,
     pub slow_bursts: usize,
+    /// Runs per (scenario, logger); the parent reports medians.
+    pub repeat: usize,
 }
 
 impl Counts {
@@ -36,6 +38,11 @@ impl Counts {
             throughput: 1_000_000 / div as u64,
             alloc_bursts: 20 / div,
             slow_bursts: 20 / div,
+            repeat: std::env::var("PEERS_REPEAT")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(if quick { 1 } else { 3 })
+                .max(1),
         }
     }
 }
