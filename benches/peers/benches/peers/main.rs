@@ -273,6 +273,7 @@ fn table(scenario: &str, rows: &[Row], c: Counts) -> Table {
                 "p99 ns",
                 "p99.9 ns",
                 "max ns",
+                "p50 min-max",
                 "delivered",
                 "dropped (sink count)",
                 "dropped (logger says)",
