@@ -1,0 +1,77 @@
+//! fapilog itself. Written against the builder/macro API spec; compiled only
+//! with `--features fapilog-impl`.
+
+use super::{Built, Finished, Logger, Rec, Setup, Target};
+use crate::harness::Output;
+use fapilog::sink::{Batch, Sink};
+use std::io;
+use std::sync::Mutex;
+use std::time::Duration;
+
+struct Fapilog {
+    // In a Mutex only so `Fapilog: Sync` whatever `Guard` is; never locked
+    // while logging.
+    guard: Mutex<fapilog::Guard>,
+}
+
+/// The harness's counting (optionally slow) sink: one "write" per batch.
+struct Counting(Output);
+
+impl Sink for Counting {
+    fn name(&self) -> &str {
+        "peer-bench-counting"
+    }
+    fn write_batch(&mut self, batch: &Batch) -> io::Result<()> {
+        self.0.on_write(batch.len() as u64);
+        Ok(())
+    }
+}
+
+pub fn build(s: &Setup) -> Built {
+    // Lossless = block while the ring is full; lossy = drop at once (no wait).
+    let (wait, drop_on_full) = if s.lossy {
+        (Duration::ZERO, true)
+    } else {
+        (Duration::ZERO, false)
+    };
+    let b = fapilog::builder()
+        .backpressure(wait, drop_on_full)
+        .capacity(s.queue);
+    let (b, sink) = match &s.target {
+        Target::Null | Target::Slow => (
+            b.sink(Counting(s.out.clone())),
+            "counting sink (envelope JSON, 1 write per batch)",
+        ),
+        Target::File(dir) => (
+            b.sink(fapilog::sink::File::new(dir).file_name("fapilog.log")),
+            "sink::File (envelope JSON)",
+        ),
+    };
+    let guard = b.install().expect("install fapilog");
+    let mode = if s.lossy { "drop at once" } else { "block" };
+    let note = format!("capacity={} per producer, {mode}; {sink}", s.queue);
+    let guard = Mutex::new(guard);
+    (Box::new(Fapilog { guard }), note)
+}
+
+impl Logger for Fapilog {
+    #[inline]
+    fn log(&self, r: &Rec) {
+        fapilog::info!(
+            request_id = r.request_id,
+            user_id = r.user_id,
+            latency_ms = r.latency_ms,
+            path = r.path,
+            status = r.status,
+            "request handled"
+        );
+    }
+
+    fn finish(self: Box<Self>, _expect: Option<u64>) -> Finished {
+        // Dropping the guard drains every ring and flushes every sink.
+        drop(self.guard.into_inner());
+        Finished {
+            dropped: Some(fapilog::stats().dropped),
+        }
+    }
+}
