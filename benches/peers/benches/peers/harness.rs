@@ -189,7 +189,6 @@ impl Output {
     }
 
     /// Called by sinks that write a whole batch at once (fapilog).
-    #[cfg_attr(not(feature = "fapilog-impl"), allow(dead_code))]
     pub fn on_write(&self, lines: u64) {
         if self.slow_sink && self.slow.load(Ordering::Relaxed) {
             std::thread::sleep(SLOW_WRITE);

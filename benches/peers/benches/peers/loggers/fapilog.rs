@@ -1,5 +1,4 @@
-//! fapilog itself. Written against the builder/macro API spec; compiled only
-//! with `--features fapilog-impl`.
+//! fapilog itself.
 
 use super::{Built, Finished, Logger, Rec, Setup, Target};
 use crate::harness::Output;

@@ -5,7 +5,6 @@ use crate::harness::Output;
 use std::path::PathBuf;
 use std::time::Duration;
 
-#[cfg(feature = "fapilog-impl")]
 mod fapilog;
 mod ftlog;
 mod slog;
@@ -96,7 +95,6 @@ pub type Build = fn(&Setup) -> Built;
 
 /// Every logger, by name.
 pub const ALL: &[(&str, Build)] = &[
-    #[cfg(feature = "fapilog-impl")]
     ("fapilog", fapilog::build),
     ("tracing", tracing::build),
     ("slog", slog::build),
