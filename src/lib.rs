@@ -25,6 +25,8 @@
 //! - [`macros`]: the field grammar of `info!`, `warn!`, … (tracing's).
 //! - [`builder()`]: settings, backpressure policies, defaults.
 //! - [`sink`]: stdout/stderr, rotating files, custom sinks.
+//! - [`bind!`] and [`context`]: fields bound once, in every record of a
+//!   scope (threads and futures).
 //! - [`stats()`]: what was submitted, processed, delivered and dropped (by
 //!   reason and level). Nothing is lost without being counted.
 //! - [`Guard`], [`flush()`], [`shutdown()`]: nothing logged before shutdown is
@@ -39,6 +41,7 @@ pub mod macros;
 mod affinity;
 mod builder;
 mod clock;
+pub mod context;
 mod error;
 pub mod level;
 mod lifecycle;
@@ -60,6 +63,7 @@ pub use stats::{DropReason, Stats};
 /// What the macros expand to. Not public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::context::bind;
     pub use crate::level::statically_enabled;
     pub use crate::logger::{log, try_log, AsyncWait, TryLog};
     pub use crate::record::{DebugValue, DisplayValue};

@@ -24,8 +24,9 @@ use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 
+use crate::context::Scope;
 use crate::pipeline::control::Control;
-use crate::record::{Callsite, Fields};
+use crate::record::{Callsite, Fields, Stamp};
 use crate::ring::{Ring, RingShape, WaitPolicy};
 use crate::stats::{DropReason, Stats, WorkerCounters};
 use crate::{clock, Level};
@@ -170,18 +171,44 @@ pub fn stats() -> Stats {
     s
 }
 
-/// A thread's lease on a ring.
+/// A thread's lease on a ring, and its bound context.
 struct Lease {
     ring: Cell<*const Ring>,
     owner: Cell<Option<Arc<Shared>>>,
     epoch: Cell<usize>,
     /// A record is being written on this thread (re-entrancy guard).
     busy: Cell<bool>,
+    /// The bound context (one owned strong count of an `Arc<Scope>`), or
+    /// null. Kept here so a call reads it with the same thread-local access.
+    scope: Cell<*const Scope>,
 }
 
 impl Drop for Lease {
     fn drop(&mut self) {
         self.release();
+        let scope = self.scope.replace(std::ptr::null());
+        if !scope.is_null() {
+            // SAFETY: the lease owned one strong count of its scope.
+            drop(unsafe { Arc::from_raw(scope) });
+        }
+    }
+}
+
+/// The thread's bound context (null when none): the lease keeps one strong
+/// count of it.
+pub(crate) fn current_scope() -> *const Scope {
+    LEASE
+        .try_with(|l| l.scope.get())
+        .unwrap_or(std::ptr::null())
+}
+
+/// Makes `new` (one owned strong count, or null) the thread's bound context
+/// and returns the previous one, whose count passes to the caller.
+pub(crate) fn replace_scope(new: *const Scope) -> *const Scope {
+    match LEASE.try_with(|l| l.scope.replace(new)) {
+        Ok(previous) => previous,
+        // The thread is exiting and its lease is gone: nothing is bound.
+        Err(_) => new,
     }
 }
 
@@ -192,6 +219,7 @@ impl Lease {
             owner: Cell::new(None),
             epoch: Cell::new(0),
             busy: Cell::new(false),
+            scope: Cell::new(std::ptr::null()),
         }
     }
 
@@ -296,8 +324,50 @@ fn write_leased<F: Fields + ?Sized>(
     policy: Option<&WaitPolicy>,
     timestamp: u64,
 ) -> TryLog {
+    let context = lease.scope.get();
+    if !context.is_null() {
+        // The record takes a count of its own, released by the worker (or
+        // below, if the record is not written).
+        // SAFETY: the lease holds a count, so the scope is alive.
+        unsafe { Arc::increment_strong_count(context) };
+    }
+    let stamp = Stamp {
+        callsite,
+        timestamp,
+        context,
+    };
+    let written = write_stamped(lease, ring, &stamp, message, fields, policy);
+    if !written && !context.is_null() {
+        // SAFETY: the count taken above, never published.
+        unsafe { Arc::decrement_strong_count(context) };
+    }
+    match (written, policy.is_some()) {
+        (true, _) => TryLog::Done,
+        // An explicit policy is the async path's single attempt: a full ring
+        // is reported to it, not counted. (Comparing the policy with
+        // `NO_WAIT` instead would also match a ring configured with
+        // `backpressure(0, true)`, whose drops would then go uncounted.)
+        (false, true) => TryLog::Full,
+        (false, false) => {
+            ring.counters()
+                .drop_record(DropReason::QueueFull, callsite.level);
+            TryLog::Done
+        }
+    }
+}
+
+/// Writes one record to the leased ring; false if the policy gave up.
+#[inline(always)]
+fn write_stamped<F: Fields + ?Sized>(
+    lease: &Lease,
+    ring: &Ring,
+    stamp: &Stamp,
+    message: std::fmt::Arguments<'_>,
+    fields: &F,
+    policy: Option<&WaitPolicy>,
+) -> bool {
     let shape = ring.shape();
-    let level = callsite.level;
+    let level = stamp.callsite.level;
     let protected = level as u8 >= shape.protected_from;
     // Fast path: a literal message and values of known size run no user
     // code while writing, so they need no re-entrancy guard.
@@ -305,32 +375,19 @@ fn write_leased<F: Fields + ?Sized>(
         // SAFETY: this thread holds the lease (the ring's only producer) and
         // is not inside another write (`busy` was checked by the caller);
         // `fields_len` is `fields.encoded_len()`.
-        if unsafe { ring.write_exact(protected, callsite, timestamp, message, fields, fields_len) }
-        {
-            return TryLog::Done;
+        if unsafe { ring.write_exact(protected, stamp, message, fields, fields_len) } {
+            return true;
         }
     }
     lease.busy.set(true);
     let guard = BusyGuard { lease, ring, level };
-    // An explicit policy is the async path's single attempt: a full ring is
-    // reported to it, not counted. (Comparing the policy with `NO_WAIT`
-    // instead would also match a ring configured with `backpressure(0,
-    // true)`, whose drops would then go uncounted.)
-    let attempt_only = policy.is_some();
     let policy = policy.unwrap_or(&shape.policy);
     // SAFETY: this thread holds the lease, so it is the ring's only producer,
     // and `busy` keeps a nested call on this thread from entering `write`.
-    let written = unsafe { ring.write(policy, protected, callsite, timestamp, message, fields) };
+    let written = unsafe { ring.write(policy, protected, stamp, message, fields) };
     std::mem::forget(guard);
     lease.busy.set(false);
-    match (written, attempt_only) {
-        (true, _) => TryLog::Done,
-        (false, true) => TryLog::Full,
-        (false, false) => {
-            ring.counters().drop_record(DropReason::QueueFull, level);
-            TryLog::Done
-        }
-    }
+    written
 }
 
 #[cold]

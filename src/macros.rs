@@ -33,6 +33,17 @@ macro_rules! event {
     };
 }
 
+/// Binds fields to every record logged on this thread until the returned
+/// guard drops: `let _ctx = fapilog::bind!(request_id = id, user_id = uid);`.
+/// Same field grammar as the log macros (no message). Nesting works; inner
+/// values shadow outer ones. See [`context`](crate::context) for futures.
+#[macro_export]
+macro_rules! bind {
+    ($($fields:tt)*) => {
+        $crate::__fields!(@munch (bind) [] [] $($fields)*)
+    };
+}
+
 /// Like [`event!`], for async code: returns a future that, when the ring is
 /// full, yields to the executor (instead of parking the thread) until the
 /// worker frees space, within the backpressure wait. No runtime dependency.
@@ -100,6 +111,9 @@ macro_rules! __fields {
             $crate::__private::log(&__CALLSITE, ::core::format_args!($($msg)*), &($($v,)*));
         }
     }};
+    (@emit (bind) [$({$n:expr})*] [$({$v:expr})*] ($($msg:tt)*)) => {
+        $crate::__private::bind(&[$($n),*], &($($v,)*))
+    };
     (@emit (async $target:expr, $lvl:expr) [$({$n:expr})*] [$({$v:expr})*] ($($msg:tt)*)) => {
         async {
             const __LEVEL: $crate::Level = $lvl;

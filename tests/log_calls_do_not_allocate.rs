@@ -135,7 +135,6 @@ fn no_allocation_per_call_on_the_caller_nor_per_record_on_the_worker() {
         }
     });
     assert_eq!(here, 0, "allocations on the caller for 20,000 calls");
-
     // Consumer side: nothing else in the process allocates while the worker
     // and the sink threads process those 20,000 records.
     wait_processed(60_000);
@@ -145,6 +144,32 @@ fn no_allocation_per_call_on_the_caller_nor_per_record_on_the_worker() {
         "allocations on any thread while 20,000 records were processed"
     );
 
+    // Binding may allocate; logging inside a bound scope may not, and the
+    // worker reads the bound fields without allocating either.
+    let _ctx = fapilog::bind!(request_id = "req-0123456789ab", user_id = 42u64, tenant = %"acme");
+    // Longer records: the worker's per-pass arena grows once more.
+    for i in 0..100 {
+        every_kind(i, &owned);
+    }
+    wait_processed(61_000);
+    std::thread::sleep(Duration::from_millis(50));
+    let all_before = ALL_THREADS.load(Ordering::Relaxed);
+    let in_scope = allocations_on_this_thread(|| {
+        for i in 0..100 {
+            every_kind(i, &owned);
+        }
+    });
+    assert_eq!(
+        in_scope, 0,
+        "allocations on the caller for 1,000 calls inside a bound scope"
+    );
+    wait_processed(62_000);
+    let everywhere = ALL_THREADS.load(Ordering::Relaxed) - all_before;
+    assert_eq!(
+        everywhere, 0,
+        "allocations on any thread while 1,000 bound records were processed"
+    );
+
     drop(guard);
-    assert_eq!(null.records(), 60_000);
+    assert_eq!(null.records(), 62_000);
 }

@@ -2,7 +2,8 @@
 //!
 //! A pass visits every producer ring and takes up to `batch_records` records
 //! from each. Each record is decoded in place (its values borrowed from the
-//! slots), its fields collected in a per-pass bumpalo arena, and serialized
+//! slots), its fields collected in a bumpalo arena reset after every record
+//! (so it never grows past the largest record), and serialized
 //! once per format into that format's batch. Batches go to the sink threads
 //! when full and at the end of every pass that produced something. When a
 //! pass finds nothing, the worker backs off: a few yields, then short parks.
@@ -21,8 +22,9 @@ use super::format::{Decoded, Formatter};
 use super::sinks::{SendWait, SinkHandle};
 use crate::clock::Converter;
 use crate::logger::{wake_all_async_waiters, wake_async_waiters, Shared};
+use crate::record::decode::read_header;
 use crate::record::encode::encode_into_vec;
-use crate::record::{Callsite, RecordView};
+use crate::record::{Callsite, RecordView, Stamp, HEADER_LEN};
 use crate::ring::Ring;
 use crate::sink::{Batch, Format};
 use crate::stats::DropReason;
@@ -201,7 +203,6 @@ impl Worker {
             self.dispatch(false);
         }
         self.dispatch(false);
-        self.arena.reset();
         total
     }
 
@@ -273,10 +274,14 @@ impl Worker {
         };
         let mut buf = std::mem::take(&mut self.summary.buf);
         let window_ms = window.as_millis() as u64;
+        let stamp = Stamp {
+            callsite: &DROP_SUMMARY,
+            timestamp: crate::clock::now_raw(),
+            context: std::ptr::null(),
+        };
         let ok = encode_into_vec(
             &mut buf,
-            &DROP_SUMMARY,
-            crate::clock::now_raw(),
+            stamp,
             1 << 12,
             format_args!("fapilog dropped {dropped} records in the last {window_ms} ms"),
             &(dropped, window_ms, total),
@@ -319,10 +324,47 @@ static DROP_SUMMARY: Callsite = Callsite::new(
 fn process(
     bytes: &[u8],
     lanes: &mut [Lane],
-    arena: &Bump,
+    arena: &mut Bump,
     converter: &Converter,
     formatter: &mut Formatter,
     shared: &Shared,
+) -> bool {
+    // The record owns a count of its bound context, if any: take it back
+    // now so that it is released whatever happens below.
+    let context = (bytes.len() >= HEADER_LEN)
+        .then(|| read_header(bytes).context)
+        .filter(|p| !p.is_null())
+        // SAFETY: a non-null context in a header is a strong count the
+        // producer took for this record (`logger::write_leased`).
+        .map(|p| unsafe { Arc::from_raw(p) });
+    let written = write_record(
+        bytes,
+        context.as_deref(),
+        lanes,
+        arena,
+        converter,
+        formatter,
+    );
+    // The fields lived only for this record: the arena's single chunk is
+    // reused by the next one, so it never grows past the largest record.
+    arena.reset();
+    if !written {
+        shared
+            .counters
+            .drop_records(DropReason::Corrupt, Level::Info, 1);
+    }
+    written
+}
+
+/// Decodes one record (with its bound `context`) and appends it to every
+/// lane's batch; false if it does not decode.
+fn write_record(
+    bytes: &[u8],
+    context: Option<&crate::context::Scope>,
+    lanes: &mut [Lane],
+    arena: &Bump,
+    converter: &Converter,
+    formatter: &mut Formatter,
 ) -> bool {
     // SAFETY: the bytes come from a ring (or the drop-summary buffer), where
     // only the encoder writes records.
@@ -330,22 +372,26 @@ fn process(
         let mut fields =
             bumpalo::collections::Vec::with_capacity_in(view.callsite.fields.len(), arena);
         for f in view.fields() {
-            fields.push(f?);
+            let (name, value) = f?;
+            fields.push((name, value));
+        }
+        let call_fields = fields.len();
+        if let Some(scope) = context {
+            scope.for_each_field(|name, value| {
+                if !fields[..call_fields].iter().any(|(n, _)| *n == name) {
+                    fields.push((name, value));
+                }
+            });
         }
         Ok(Decoded {
             view,
             fields: fields.into_bump_slice(),
+            call_fields,
             timestamp_ns: converter.to_unix_nanos(view.timestamp),
         })
     });
-    let rec = match decoded {
-        Ok(rec) => rec,
-        Err(_) => {
-            shared
-                .counters
-                .drop_records(DropReason::Corrupt, Level::Info, 1);
-            return false;
-        }
+    let Ok(rec) = decoded else {
+        return false;
     };
     let level = rec.view.callsite.level;
     for lane in lanes.iter_mut() {

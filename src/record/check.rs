@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::encode::encode_for_test;
 use super::value::{DynFields, Sealed, ToValue};
-use super::{Callsite, RecordView, Value};
+use super::{Callsite, RecordView, Stamp, Value};
 use crate::ring::{Ring, RingShape, WaitPolicy};
 use crate::Level;
 
@@ -170,8 +170,11 @@ pub fn check_roundtrip(data: &[u8]) {
             ring.write(
                 &block,
                 false,
-                &CALLSITE,
-                round,
+                &Stamp {
+                    callsite: &CALLSITE,
+                    timestamp: round,
+                    context: std::ptr::null(),
+                },
                 format_args!("{message}"),
                 &fields,
             )

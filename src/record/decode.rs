@@ -6,7 +6,7 @@ use super::encode::{
     TAG_BYTES, TAG_F64, TAG_FALSE, TAG_I128, TAG_I64, TAG_NULL, TAG_STATIC_STR, TAG_STR, TAG_TRUE,
     TAG_TRUNCATED, TAG_U128, TAG_U64,
 };
-use super::{Callsite, FLAG_TRUNCATED, HEADER_LEN, KIND_RECORD};
+use super::{Callsite, Stamp, FLAG_TRUNCATED, HEADER_LEN, KIND_RECORD};
 
 /// A decoded value, borrowing the record's bytes.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -62,9 +62,11 @@ pub(crate) struct Header {
     pub flags: u8,
     pub callsite: *const Callsite,
     pub timestamp: u64,
+    pub context: *const crate::context::Scope,
 }
 
 /// Writes a header at `base`.
+/// Padding passes `None` for the stamp.
 ///
 /// # Safety
 /// `base..base + HEADER_LEN` must be writable and exclusively ours.
@@ -74,15 +76,17 @@ pub(crate) unsafe fn write_header(
     len: usize,
     kind: u8,
     truncated: bool,
-    callsite: *const Callsite,
-    timestamp: u64,
+    stamp: Option<&Stamp>,
 ) {
     let mut h = [0u8; HEADER_LEN];
     h[0..4].copy_from_slice(&(len as u32).to_ne_bytes());
     h[4] = kind;
     h[5] = if truncated { FLAG_TRUNCATED } else { 0 };
-    h[8..16].copy_from_slice(&(callsite as usize as u64).to_ne_bytes());
-    h[16..24].copy_from_slice(&timestamp.to_ne_bytes());
+    if let Some(s) = stamp {
+        h[8..16].copy_from_slice(&(s.callsite as *const Callsite as usize as u64).to_ne_bytes());
+        h[16..24].copy_from_slice(&s.timestamp.to_ne_bytes());
+        h[24..32].copy_from_slice(&(s.context as usize as u64).to_ne_bytes());
+    }
     // SAFETY: the caller guarantees the destination is writable and ours;
     // `h` is a local array.
     unsafe { std::ptr::copy_nonoverlapping(h.as_ptr(), base, HEADER_LEN) };
@@ -98,6 +102,8 @@ pub(crate) fn read_header(bytes: &[u8]) -> Header {
         flags: h[5],
         callsite: u64::from_ne_bytes(h[8..16].try_into().unwrap()) as usize as *const Callsite,
         timestamp: u64::from_ne_bytes(h[16..24].try_into().unwrap()),
+        context: u64::from_ne_bytes(h[24..32].try_into().unwrap()) as usize
+            as *const crate::context::Scope,
     }
 }
 
@@ -180,6 +186,32 @@ impl<'a> Iterator for Fields<'a> {
         // SAFETY: `Fields` only comes from a `RecordView`, whose contract
         // covers the static-string tags of its bytes.
         Some(unsafe { next_value(&mut self.values) }.map(|v| (name, v)))
+    }
+}
+
+/// Values written by `encode_values_into_vec`, in order.
+#[derive(Clone, Debug)]
+pub(crate) struct Values<'a>(&'a [u8]);
+
+/// Iterates over values encoded without a header (a bound context's).
+///
+/// # Safety
+/// As [`RecordView::decode`]: `bytes` were written by this module's encoder
+/// in this process.
+pub(crate) unsafe fn decode_values(bytes: &[u8]) -> Values<'_> {
+    Values(bytes)
+}
+
+impl<'a> Iterator for Values<'a> {
+    type Item = Result<Value<'a>, DecodeError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.0.is_empty() {
+            return None;
+        }
+        // SAFETY: `Values` only comes from `decode_values`, whose contract
+        // covers these bytes.
+        Some(unsafe { next_value(&mut self.0) })
     }
 }
 

@@ -476,8 +476,7 @@ impl Grow for VecGrow<'_> {
 /// `fields`. Returns `false` if nothing could be written.
 pub(crate) fn encode_into_vec<F: Fields + ?Sized>(
     buf: &mut Vec<u8>,
-    callsite: &'static super::Callsite,
-    timestamp: u64,
+    stamp: super::Stamp,
     max_len: usize,
     message: fmt::Arguments<'_>,
     fields: &F,
@@ -499,16 +498,7 @@ pub(crate) fn encode_into_vec<F: Fields + ?Sized>(
     let (base, len, truncated) = (enc.base(), enc.len(), enc.truncated());
     // SAFETY: the header area `base..base + HEADER_LEN` was reserved by
     // `Encoder::new` and lies inside the Vec's allocation.
-    unsafe {
-        super::decode::write_header(
-            base,
-            len,
-            super::KIND_RECORD,
-            truncated,
-            callsite,
-            timestamp,
-        )
-    };
+    unsafe { super::decode::write_header(base, len, super::KIND_RECORD, truncated, Some(&stamp)) };
     // SAFETY: the encoder initialised `len` bytes at the start of the buffer.
     unsafe { buf.set_len(len) };
     true
@@ -524,13 +514,37 @@ pub fn encode_for_test<F: Fields>(
     message: fmt::Arguments<'_>,
     fields: &F,
 ) -> bool {
-    encode_into_vec(
-        buf,
+    let stamp = super::Stamp {
         callsite,
-        0,
-        max_len,
-        message,
-        fields,
-        fields.count() + 1,
-    )
+        timestamp: 0,
+        context: std::ptr::null(),
+    };
+    encode_into_vec(buf, stamp, max_len, message, fields, fields.count() + 1)
+}
+
+/// Encodes values alone (no header, no message) into `buf`, which is
+/// cleared first: the form a bound context keeps its fields in. Values over
+/// 64 KiB are cut as in a record.
+pub(crate) fn encode_values_into_vec<F: Fields + ?Sized>(buf: &mut Vec<u8>, fields: &F) {
+    buf.clear();
+    let base = buf.as_mut_ptr();
+    let cap = buf.capacity();
+    let mut grow = VecGrow(buf);
+    // SAFETY: the Vec's spare capacity is writable and exclusively borrowed
+    // through `grow` for the encoder's lifetime.
+    let mut enc = unsafe { Encoder::new(base, cap, 64 << 10, &mut grow) };
+    enc.expect_values(fields.count());
+    fields.encode_all(&mut enc);
+    let (base, len) = (
+        enc.base(),
+        if enc.failed() { HEADER_LEN } else { enc.len() },
+    );
+    // SAFETY: `Encoder::new` reserved `HEADER_LEN` bytes at `base` (a Vec of
+    // any capacity grows to hold them) without writing them: zero them so
+    // that all `len` bytes are initialised, then hand them to the Vec.
+    unsafe {
+        ptr::write_bytes(base, 0, HEADER_LEN);
+        buf.set_len(len);
+    }
+    buf.drain(..HEADER_LEN);
 }

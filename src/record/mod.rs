@@ -5,7 +5,7 @@
 //! record points at it. The layout of a record in slot memory is
 //!
 //! ```text
-//! header (24 bytes): len u32 | kind u8 | flags u8 | 0u16 | callsite ptr | raw timestamp u64
+//! header (32 bytes): len u32 | kind u8 | flags u8 | 0u16 | callsite ptr | raw timestamp u64 | context ptr
 //! message value, then one value per callsite field, each: tag u8 + payload
 //! ```
 //!
@@ -27,7 +27,16 @@ pub use value::{DebugValue, DisplayValue, DynFields};
 pub use value::{Fields, ToValue};
 
 /// Bytes of the fixed record header.
-pub(crate) const HEADER_LEN: usize = 24;
+pub(crate) const HEADER_LEN: usize = 32;
+
+/// What a record's header says besides its size: where it was logged, when,
+/// and in which bound context (an owned `Arc<Scope>` count, or null).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Stamp {
+    pub callsite: &'static Callsite,
+    pub timestamp: u64,
+    pub context: *const crate::context::Scope,
+}
 /// Header kind of a record.
 pub(crate) const KIND_RECORD: u8 = 1;
 /// Header kind of padding left when a record would straddle the ring's end.

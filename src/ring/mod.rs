@@ -40,7 +40,7 @@ use crossbeam_utils::CachePadded;
 
 use crate::record::decode::{read_header, write_header};
 use crate::record::encode::{raw_fixed, static_str_payload, Grow, STATIC_STR_LEN, TAG_STATIC_STR};
-use crate::record::{Callsite, Encoder, Fields, HEADER_LEN, KIND_PAD, KIND_RECORD};
+use crate::record::{Encoder, Fields, Stamp, HEADER_LEN, KIND_PAD, KIND_RECORD};
 use crate::stats::ProducerCounters;
 use sync::{AtomicBool, AtomicUsize, Ordering};
 
@@ -224,12 +224,11 @@ impl Ring {
         base: *mut u8,
         len: usize,
         truncated: bool,
-        callsite: &'static Callsite,
-        timestamp: u64,
+        stamp: &Stamp,
     ) {
         // SAFETY: the caller guarantees `base..base + len` is the claimed,
         // unpublished region (and `len >= HEADER_LEN`).
-        unsafe { write_header(base, len, KIND_RECORD, truncated, callsite, timestamp) };
+        unsafe { write_header(base, len, KIND_RECORD, truncated, Some(stamp)) };
         let end = claim.start + claim.pad + self.slots_for(len);
         #[cfg(fapilog_loom)]
         for s in claim.start..end {
@@ -256,8 +255,7 @@ impl Ring {
         &self,
         policy: &WaitPolicy,
         protected: bool,
-        callsite: &'static Callsite,
-        timestamp: u64,
+        stamp: &Stamp,
         message: std::fmt::Arguments<'_>,
         fields: &F,
     ) -> bool {
@@ -276,7 +274,7 @@ impl Ring {
         let (base, len, truncated) = (enc.base(), enc.len(), enc.truncated());
         // SAFETY: the encoder wrote `len` bytes (header space included) into
         // the claimed region starting at `base`.
-        unsafe { self.commit(claim, base, len, truncated, callsite, timestamp) };
+        unsafe { self.commit(claim, base, len, truncated, stamp) };
         true
     }
 
@@ -292,8 +290,7 @@ impl Ring {
     pub(crate) unsafe fn write_exact<F: Fields + ?Sized>(
         &self,
         protected: bool,
-        callsite: &'static Callsite,
-        timestamp: u64,
+        stamp: &Stamp,
         message: &'static str,
         fields: &F,
         fields_len: usize,
@@ -327,7 +324,7 @@ impl Ring {
             );
             let end = fields.encode_raw(values);
             debug_assert_eq!(end as usize - base as usize, len);
-            write_header(base, len, KIND_RECORD, false, callsite, timestamp);
+            write_header(base, len, KIND_RECORD, false, Some(stamp));
         }
         #[cfg(fapilog_loom)]
         for s in start..start + slots {
@@ -452,16 +449,7 @@ impl Grow for Claim<'_> {
         // from the `pos` bytes at `base` (which lie in the padded tail slots).
         unsafe { std::ptr::copy_nonoverlapping(base, new_base, pos) };
         // SAFETY: `base` starts the `pad` slots we own; they become padding.
-        unsafe {
-            write_header(
-                base,
-                pad << ring.slot_shift,
-                KIND_PAD,
-                false,
-                std::ptr::null(),
-                0,
-            )
-        };
+        unsafe { write_header(base, pad << ring.slot_shift, KIND_PAD, false, None) };
         self.pad = pad;
         self.base = new_base;
         self.limit = self.writable_from(from + pad);

@@ -15,7 +15,7 @@
 //! twice is written twice. Which field goes where is worked out once per
 //! callsite (see `plan.rs`).
 
-use super::plan::Plan;
+use super::plan::{Plan, CONTEXT_KEYS};
 use super::{write_json_text, write_json_value, Decoded, Parts};
 use crate::pipeline::json;
 
@@ -48,34 +48,63 @@ impl Diagnostics {
 }
 
 pub(super) fn write(f: &mut Parts<'_>, plan: &Plan, rec: &Decoded<'_>, out: &mut Vec<u8>) {
-    let field = |i: usize| rec.fields.get(i).map(|(_, v)| v);
+    let call = |i: usize| {
+        rec.fields
+            .get(i)
+            .filter(|_| i < rec.call_fields)
+            .map(|(_, v)| v)
+    };
+    let bound = |key: &str| rec.bound().iter().find(|(n, _)| *n == key).map(|(_, v)| v);
 
     out.extend_from_slice(br#"{"log":{"context":{"correlation_id":"#);
-    match plan.request_id.and_then(field) {
+    match plan
+        .request_id
+        .and_then(call)
+        .or_else(|| bound("request_id"))
+    {
         Some(v) => write_json_value(out, v),
         None => json::write_null(out),
     }
     out.extend_from_slice(br#","message_id":""#);
     f.uuids.write(out);
     out.push(b'"');
-    for &i in &plan.context {
-        if let Some(v) = field(i) {
+    for key in CONTEXT_KEYS {
+        for &i in plan.context.iter().filter(|&&i| plan.names[i] == key) {
+            if let Some(v) = call(i) {
+                out.push(b',');
+                out.extend_from_slice(&plan.keys[i]);
+                write_json_value(out, v);
+            }
+        }
+        if let Some(v) = bound(key) {
             out.push(b',');
-            out.extend_from_slice(&plan.keys[i]);
+            json::write_key(out, key);
             write_json_value(out, v);
         }
     }
     out.extend_from_slice(br#"},"data":{"#);
     let mut first = true;
+    let mut comma = |out: &mut Vec<u8>| {
+        if !first {
+            out.push(b',');
+        }
+        first = false;
+    };
     for &i in &plan.data {
-        if let Some(v) = field(i) {
-            if !first {
-                out.push(b',');
-            }
-            first = false;
+        if let Some(v) = call(i) {
+            comma(out);
             out.extend_from_slice(&plan.keys[i]);
             write_json_value(out, v);
         }
+    }
+    for (name, v) in rec
+        .bound()
+        .iter()
+        .filter(|(n, _)| !CONTEXT_KEYS.contains(n))
+    {
+        comma(out);
+        json::write_key(out, name);
+        write_json_value(out, v);
     }
     out.extend_from_slice(br#"},"diagnostics":"#);
     out.extend_from_slice(&f.diagnostics.json);

@@ -5,8 +5,9 @@
 //! A field whose name is one of the record's own keys is written as
 //! `field.<name>` so it cannot shadow them.
 
-use super::plan::Plan;
+use super::plan::{Plan, FLAT_OWN_KEYS};
 use super::{write_json_text, write_json_value, Decoded, Parts};
+use crate::pipeline::json;
 
 pub(super) fn write(f: &mut Parts<'_>, plan: &Plan, rec: &Decoded<'_>, out: &mut Vec<u8>) {
     out.extend_from_slice(br#"{"timestamp":""#);
@@ -15,11 +16,19 @@ pub(super) fn write(f: &mut Parts<'_>, plan: &Plan, rec: &Decoded<'_>, out: &mut
     // `,"level":"INFO","logger":"…","message":`
     out.extend_from_slice(&plan.level_logger_message);
     write_json_text(out, rec.view.message, rec.view.message_truncated);
-    for (i, (_, value)) in rec.fields.iter().enumerate() {
+    for (i, (name, value)) in rec.fields.iter().enumerate() {
         out.push(b',');
-        match plan.flat_keys.get(i) {
+        match plan.flat_keys.get(i).filter(|_| i < rec.call_fields) {
             Some(key) => out.extend_from_slice(key),
-            None => out.extend_from_slice(b"\"_\":"),
+            None => {
+                // A bound field: its name is only known now.
+                out.push(b'"');
+                if FLAT_OWN_KEYS.contains(name) {
+                    out.extend_from_slice(b"field.");
+                }
+                json::write_str_contents(out, name);
+                out.extend_from_slice(b"\":");
+            }
         }
         write_json_value(out, value);
     }

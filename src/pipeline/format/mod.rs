@@ -17,11 +17,22 @@ use crate::record::{RecordView, Value};
 use crate::sink::Format;
 
 /// A record ready to be written: the view, its fields (decoded once, in the
-/// worker's per-batch arena) and its wall-clock time.
+/// worker's arena, reset per record) and its wall-clock time.
 pub(crate) struct Decoded<'a> {
     pub view: RecordView<'a>,
-    pub fields: &'a [(&'static str, Value<'a>)],
+    /// The call's fields (in callsite order), then the bound context's that
+    /// the call does not shadow.
+    pub fields: &'a [(&'a str, Value<'a>)],
+    /// How many of `fields` are the call's own.
+    pub call_fields: usize,
     pub timestamp_ns: u64,
+}
+
+impl<'a> Decoded<'a> {
+    /// The fields bound by the context (after the call's own).
+    pub(crate) fn bound(&self) -> &'a [(&'a str, Value<'a>)] {
+        &self.fields[self.call_fields..]
+    }
 }
 
 /// The marker appended to a value cut at the record size limit.

@@ -14,14 +14,17 @@ use crate::pipeline::json;
 use crate::record::Callsite;
 
 /// Envelope context keys, in the (sorted) order they are written.
-const CONTEXT_KEYS: [&str; 5] = ["request_id", "span_id", "tenant_id", "trace_id", "user_id"];
+pub(crate) const CONTEXT_KEYS: [&str; 5] =
+    ["request_id", "span_id", "tenant_id", "trace_id", "user_id"];
 
 /// The flat format's own keys; fields with these names are written as
 /// `field.<name>`.
-const FLAT_OWN_KEYS: [&str; 4] = ["timestamp", "level", "logger", "message"];
+pub(crate) const FLAT_OWN_KEYS: [&str; 4] = ["timestamp", "level", "logger", "message"];
 
 /// Precomputed output for one callsite.
 pub(crate) struct Plan {
+    /// The field names.
+    pub names: &'static [&'static str],
     /// `"name":` for each field, escaped.
     pub keys: Vec<Box<[u8]>>,
     /// The flat format's `"name":` (own keys renamed `field.name`).
@@ -78,6 +81,7 @@ impl Plan {
         llm.extend_from_slice(&escaped(cs.target));
         llm.extend_from_slice(br#"","message":"#);
         Plan {
+            names,
             keys: names.iter().map(|n| key("", n)).collect(),
             flat_keys: names
                 .iter()

@@ -62,7 +62,7 @@ pub(super) fn write(
     for (i, (name, value)) in rec.fields.iter().enumerate() {
         out.push(b' ');
         paint(out, DIM);
-        match plan.bare_names.get(i) {
+        match plan.bare_names.get(i).filter(|_| i < rec.call_fields) {
             Some(bare) => out.extend_from_slice(bare),
             None => json::write_str_contents(out, name),
         }

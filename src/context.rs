@@ -1,0 +1,220 @@
+//! Bound context: fields that appear in every record logged inside a scope.
+//!
+//! ```
+//! # let _guard = fapilog::builder().sink(fapilog::sink::Null::new()).install().unwrap();
+//! let request_id = "req-123";
+//! let _ctx = fapilog::bind!(request_id, user_id = 42u64);
+//! fapilog::info!("request handled"); // carries request_id and user_id
+//! {
+//!     let _inner = fapilog::bind!(user_id = 7u64); // shadows the outer user_id
+//!     fapilog::info!("as someone else");
+//! }
+//! ```
+//!
+//! Binding encodes the values once, with the same codec as a log call, into
+//! an immutable [`Scope`] that points to the scope it was bound in. That is
+//! the one allocation; a log call inside a scope only adds a reference count
+//! to the scope and stores its address in the record, and the worker reads
+//! the fields from there and lets go of it.
+//!
+//! Precedence: a call's own fields win over bound ones, inner scopes over
+//! outer ones. In the envelope, bound `request_id`, `user_id`, `tenant_id`,
+//! `trace_id` and `span_id` go to `context` (and `request_id` fills
+//! `correlation_id`); other bound fields go to `data`. In the flat format
+//! they all sit at the top level.
+//!
+//! Async code: a scope belongs to a thread, so a future that moves between
+//! threads takes its context with it through [`WithLogContext`]:
+//!
+//! ```
+//! use fapilog::context::{Context, WithLogContext};
+//! # async fn handle() {}
+//! # fn spawn<F: std::future::Future>(_f: F) {}
+//! let _ctx = fapilog::bind!(request_id = "req-9");
+//! // Capture the current context and carry it into a task on any executor.
+//! spawn(handle().with_log_context(Context::current()));
+//! // Or, equivalently:
+//! spawn(handle().in_current_log_context());
+//! ```
+
+use std::borrow::Cow;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context as TaskContext, Poll};
+
+use crate::record::decode::{decode_values, Value};
+use crate::record::encode::encode_values_into_vec;
+use crate::record::Fields;
+
+/// One level of bound fields: names, their encoded values, and the scope it
+/// was bound in.
+pub struct Scope {
+    names: Box<[Cow<'static, str>]>,
+    /// Values in the slot codec (no header), as a log call encodes them.
+    values: Box<[u8]>,
+    parent: Option<Arc<Scope>>,
+}
+
+impl Scope {
+    /// Calls `each(name, value)` for every bound field, innermost scope
+    /// first; a name already seen (from an inner scope) is skipped.
+    pub(crate) fn for_each_field<'a>(&'a self, mut each: impl FnMut(&'a str, Value<'a>)) {
+        let mut scope = Some(self);
+        while let Some(s) = scope {
+            // SAFETY: `values` was written by `encode_values_into_vec` in
+            // this process (text is UTF-8, static strings are `'static`).
+            let values = unsafe { decode_values(&s.values) };
+            for (name, value) in s.names.iter().zip(values) {
+                let Ok(value) = value else { break };
+                if !self.shadowed(s, name) {
+                    each(name, value);
+                }
+            }
+            scope = s.parent.as_deref();
+        }
+    }
+
+    /// True when a scope inside `upto` (innermost first) binds `name` too.
+    fn shadowed(&self, upto: &Scope, name: &str) -> bool {
+        let mut scope = self;
+        while !std::ptr::eq(scope, upto) {
+            if scope.names.iter().any(|n| n == name) {
+                return true;
+            }
+            scope = scope.parent.as_deref().expect("`upto` is an ancestor");
+        }
+        false
+    }
+}
+
+/// A captured bound context: clone it into tasks and re-apply it there.
+#[derive(Clone, Default)]
+pub struct Context(Option<Arc<Scope>>);
+
+impl Context {
+    /// The context bound on this thread now (empty if none).
+    pub fn current() -> Context {
+        let ptr = crate::logger::current_scope();
+        if ptr.is_null() {
+            return Context(None);
+        }
+        // SAFETY: the thread-local holds one strong count of this scope for
+        // as long as it points to it; we add one of our own.
+        unsafe {
+            Arc::increment_strong_count(ptr);
+            Context(Some(Arc::from_raw(ptr)))
+        }
+    }
+
+    /// True when no field is bound.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_none()
+    }
+
+    /// Makes this the thread's context until the guard drops.
+    pub fn enter(&self) -> ContextGuard {
+        ContextGuard::install(self.0.clone())
+    }
+
+    /// This context with more fields bound on top (`names` pairs with the
+    /// tuple of values, as `bind!` passes them).
+    #[doc(hidden)]
+    pub fn with_fields<F: Fields>(&self, names: &'static [&'static str], fields: &F) -> Context {
+        let mut values = Vec::new();
+        encode_values_into_vec(&mut values, fields);
+        Context(Some(Arc::new(Scope {
+            names: names.iter().map(|n| Cow::Borrowed(*n)).collect(),
+            values: values.into_boxed_slice(),
+            parent: self.0.clone(),
+        })))
+    }
+
+    /// This context with one more field, named at run time (for middleware
+    /// that binds headers).
+    pub fn with_field(
+        &self,
+        name: impl Into<Cow<'static, str>>,
+        value: &dyn crate::record::ToValue,
+    ) -> Context {
+        let mut values = Vec::new();
+        encode_values_into_vec(&mut values, &crate::record::DynFields(&[value]));
+        Context(Some(Arc::new(Scope {
+            names: Box::new([name.into()]),
+            values: values.into_boxed_slice(),
+            parent: self.0.clone(),
+        })))
+    }
+}
+
+/// Restores the previous context when dropped. Not `Send`: a scope belongs
+/// to the thread that entered it.
+#[must_use = "the context is unbound when the guard drops: bind it with `let _ctx = ...`"]
+pub struct ContextGuard {
+    previous: *const Scope,
+    _not_send: PhantomData<*const ()>,
+}
+
+impl ContextGuard {
+    fn install(scope: Option<Arc<Scope>>) -> ContextGuard {
+        let new = scope.map_or(std::ptr::null(), Arc::into_raw);
+        ContextGuard {
+            previous: crate::logger::replace_scope(new),
+            _not_send: PhantomData,
+        }
+    }
+}
+
+impl Drop for ContextGuard {
+    fn drop(&mut self) {
+        let ours = crate::logger::replace_scope(self.previous);
+        if !ours.is_null() {
+            // SAFETY: the thread-local owned one strong count of the scope it
+            // pointed to; it is handed back here exactly once.
+            drop(unsafe { Arc::from_raw(ours) });
+        }
+    }
+}
+
+/// Binds fields on top of the current context until the guard drops: what
+/// `bind!` expands to.
+#[doc(hidden)]
+pub fn bind<F: Fields>(names: &'static [&'static str], fields: &F) -> ContextGuard {
+    Context::current().with_fields(names, fields).enter()
+}
+
+/// Carries a [`Context`] into a future: every poll runs with it bound, on
+/// whatever thread the executor polls it. Work-stealing executors included.
+pub trait WithLogContext: Future + Sized {
+    /// Runs this future with `ctx` bound.
+    fn with_log_context(self, ctx: Context) -> WithContext<Self> {
+        WithContext { inner: self, ctx }
+    }
+
+    /// Runs this future with the context bound here and now.
+    fn in_current_log_context(self) -> WithContext<Self> {
+        self.with_log_context(Context::current())
+    }
+}
+
+impl<F: Future> WithLogContext for F {}
+
+/// A future running with a bound context. See [`WithLogContext`].
+pub struct WithContext<F> {
+    inner: F,
+    ctx: Context,
+}
+
+impl<F: Future> Future for WithContext<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<F::Output> {
+        // SAFETY: `inner` is structurally pinned: it is never moved out of
+        // `self`, and `ctx` is not pinned (we only borrow it).
+        let this = unsafe { self.get_unchecked_mut() };
+        let _guard = this.ctx.enter();
+        // SAFETY: as above, `inner` stays where it is.
+        unsafe { Pin::new_unchecked(&mut this.inner) }.poll(cx)
+    }
+}

@@ -1,0 +1,151 @@
+//! `bind!` and `Context`: fields bound once appear in every record of the
+//! scope, on threads and across `.await` on a work-stealing executor.
+
+mod common;
+
+use common::{parse, serial, Collect};
+use fapilog::context::{Context, WithLogContext};
+use fapilog::sink::Format;
+use simd_json::prelude::*;
+
+#[test]
+fn bound_fields_land_where_the_python_library_puts_them() {
+    let _serial = serial();
+    let envelope = Collect::new(Format::Envelope);
+    let flat = Collect::new(Format::Flat);
+    let guard = fapilog::builder()
+        .sink(envelope.clone())
+        .sink(flat.clone())
+        .install()
+        .unwrap();
+    {
+        let request_id = String::from("req-123");
+        let _outer = fapilog::bind!(request_id, user_id = 42u64, tenant = "acme");
+        fapilog::info!(path = "/a", "one");
+        {
+            let _inner = fapilog::bind!(user_id = 7u64, trace_id = %"tr-1");
+            fapilog::info!("two");
+            fapilog::info!(user_id = 9u64, "three: the call's own field wins");
+        }
+        fapilog::info!("four: the inner scope is gone");
+    }
+    fapilog::info!("five: nothing bound");
+    drop(guard);
+
+    let lines: Vec<_> = envelope.lines().iter().map(|l| parse(l)).collect();
+    assert_eq!(lines.len(), 5);
+    let ctx = |i: usize| &lines[i]["log"]["context"];
+    let data = |i: usize| &lines[i]["log"]["data"];
+    assert_eq!(ctx(0)["request_id"], "req-123");
+    assert_eq!(
+        ctx(0)["correlation_id"],
+        "req-123",
+        "correlation_id comes from the bound request_id"
+    );
+    assert_eq!(ctx(0)["user_id"], 42u64);
+    assert_eq!(data(0)["tenant"], "acme");
+    assert_eq!(data(0)["path"], "/a");
+    assert_eq!(ctx(1)["user_id"], 7u64, "inner shadows outer");
+    assert_eq!(ctx(1)["trace_id"], "tr-1");
+    assert_eq!(ctx(1)["request_id"], "req-123");
+    assert_eq!(ctx(2)["user_id"], 9u64, "call fields shadow bound ones");
+    assert_eq!(ctx(3)["user_id"], 42u64);
+    assert!(ctx(3).get("trace_id").is_none());
+    assert!(ctx(4).get("request_id").is_none());
+    assert_eq!(ctx(4)["correlation_id"], ());
+    // Keys stay sorted and appear once.
+    let two = &envelope.lines()[1];
+    let order: Vec<usize> = [
+        "\"correlation_id\"",
+        "\"message_id\"",
+        "\"request_id\"",
+        "\"trace_id\"",
+        "\"user_id\"",
+    ]
+    .iter()
+    .map(|k| two.find(k).unwrap_or_else(|| panic!("{k} in {two}")))
+    .collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{two}");
+    assert_eq!(two.matches("\"user_id\"").count(), 1, "{two}");
+
+    let flat: Vec<_> = flat.lines().iter().map(|l| parse(l)).collect();
+    assert_eq!(
+        flat[1]["request_id"], "req-123",
+        "flat: bound fields at the top level"
+    );
+    assert_eq!(flat[1]["user_id"], 7u64);
+    assert_eq!(flat[1]["tenant"], "acme");
+    assert!(flat[4].get("tenant").is_none());
+}
+
+#[test]
+fn a_field_named_at_run_time_can_be_bound() {
+    let _serial = serial();
+    let sink = Collect::new(Format::Flat);
+    let guard = fapilog::builder().sink(sink.clone()).install().unwrap();
+    let header = String::from("x-tenant");
+    {
+        let _ctx = Context::current()
+            .with_field(header.clone(), &"acme")
+            .enter();
+        fapilog::info!("tagged");
+    }
+    drop(guard);
+    assert_eq!(parse(&sink.lines()[0])["x-tenant"], "acme");
+}
+
+#[test]
+fn context_follows_futures_across_threads_of_a_work_stealing_runtime() {
+    let _serial = serial();
+    let sink = Collect::new(Format::Flat);
+    let guard = fapilog::builder().sink(sink.clone()).install().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let mut tasks = Vec::new();
+        for t in 0..8u64 {
+            let ctx = Context::current().with_field("request_id", &format!("req-{t}"));
+            tasks.push(tokio::spawn(
+                async move {
+                    for i in 0..50u64 {
+                        tokio::task::yield_now().await;
+                        fapilog::info!(t, i, "step");
+                    }
+                }
+                .with_log_context(ctx),
+            ));
+        }
+        {
+            let _ctx = fapilog::bind!(request_id = "req-main");
+            let captured = async {
+                tokio::task::yield_now().await;
+                fapilog::info!(t = 99u64, i = 0u64, "captured");
+            }
+            .in_current_log_context();
+            tokio::spawn(captured).await.unwrap();
+        }
+        for task in tasks {
+            task.await.unwrap();
+        }
+    });
+    drop(rt);
+    drop(guard);
+    let lines = sink.lines();
+    assert_eq!(lines.len(), 8 * 50 + 1);
+    for line in &lines {
+        let v = parse(line);
+        let t = v["t"].as_u64().unwrap();
+        let want = if t == 99 {
+            "req-main".to_string()
+        } else {
+            format!("req-{t}")
+        };
+        assert_eq!(v["request_id"].as_str(), Some(want.as_str()), "{line}");
+    }
+    assert!(
+        Context::current().is_empty(),
+        "nothing leaks into the test thread"
+    );
+}
