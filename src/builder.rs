@@ -15,7 +15,9 @@
 //! | `flush_timeout` | 5 s | how long `flush()` and shutdown wait |
 //! | `pin_worker` | none | pin the worker thread to a core |
 //! | `timestamp_precision` | milliseconds | RFC 3339 fraction digits |
-//! | `service` / `environment` | `$FAPILOG_SERVICE` or `fapilog` / `$FAPILOG_ENV` or `dev` | envelope diagnostics |
+//! | `service` / `environment` / `version` | `$FAPILOG_SERVICE` or `fapilog` / `$FAPILOG_ENV` or `dev` / `$FAPILOG_VERSION` or none | process fields (envelope `diagnostics`) |
+//! | `enrich_runtime` / `enrich_kubernetes` | true / true | process fields in flat records too / Kubernetes variables read |
+//! | `enricher` | none | custom per-record fields |
 //! | `flush_on_panic` | false | log panics as CRITICAL and flush from the panic hook |
 //!
 //! The backpressure table, as in the Python library:
@@ -35,7 +37,8 @@ use std::time::Duration;
 
 use crate::lifecycle::{install_panic_hook, Guard};
 use crate::logger::{self, Shared};
-use crate::pipeline::format::{Diagnostics, Formatter};
+use crate::pipeline::enrich::{Enricher, Enrichers, ProcessInfo};
+use crate::pipeline::format::Formatter;
 use crate::pipeline::sinks::SinkHandle;
 use crate::pipeline::timestamp::Precision;
 use crate::pipeline::worker::{Worker, WorkerConfig};
@@ -72,6 +75,10 @@ pub struct LoggerBuilder {
     environment: Option<String>,
     flush_on_panic: bool,
     drop_summary_every: Duration,
+    version: Option<String>,
+    enrich_runtime: bool,
+    enrich_kubernetes: bool,
+    enrichers: Vec<Box<dyn Enricher>>,
 }
 
 impl Default for LoggerBuilder {
@@ -96,6 +103,10 @@ impl Default for LoggerBuilder {
             environment: None,
             flush_on_panic: false,
             drop_summary_every: Duration::from_secs(1),
+            version: None,
+            enrich_runtime: true,
+            enrich_kubernetes: true,
+            enrichers: Vec::new(),
         }
     }
 }
@@ -199,6 +210,35 @@ impl LoggerBuilder {
     /// The environment name in the envelope's diagnostics.
     pub fn environment(mut self, env: impl Into<String>) -> Self {
         self.environment = Some(env.into());
+        self
+    }
+
+    /// The service version in the process fields (default `$FAPILOG_VERSION`,
+    /// else none).
+    pub fn version(mut self, version: impl Into<String>) -> Self {
+        self.version = Some(version.into());
+        self
+    }
+
+    /// Adds the process fields (service, env, version, host, pid, and the
+    /// Kubernetes ones) to flat records too (default true; the envelope
+    /// always has them in `diagnostics`).
+    pub fn enrich_runtime(mut self, on: bool) -> Self {
+        self.enrich_runtime = on;
+        self
+    }
+
+    /// Reads `POD_NAME`, `POD_NAMESPACE`, `NODE_NAME`, `CONTAINER_NAME` and
+    /// `CLUSTER_NAME` into the process fields (default true; nothing is
+    /// added when they are unset).
+    pub fn enrich_kubernetes(mut self, on: bool) -> Self {
+        self.enrich_kubernetes = on;
+        self
+    }
+
+    /// Adds a custom enricher, run on the worker for every record.
+    pub fn enricher(mut self, enricher: impl Enricher) -> Self {
+        self.enrichers.push(Box::new(enricher));
         self
     }
 
@@ -328,7 +368,13 @@ impl LoggerBuilder {
         for sink in self.sinks.drain(..) {
             sinks.push(SinkHandle::spawn(sink, self.sink_queue, shared.clone())?);
         }
-        let formatter = Formatter::new(self.precision, self.diagnostics());
+        let process = self.process_info();
+        let flat_process = if self.enrich_runtime {
+            process.flat_json()
+        } else {
+            Vec::new()
+        };
+        let formatter = Formatter::new(self.precision, process.diagnostics_json(), flat_process);
         let cfg = WorkerConfig {
             batch_records: self.batch_records,
             batch_bytes: self.batch_bytes,
@@ -337,7 +383,8 @@ impl LoggerBuilder {
             idle_park: Duration::from_millis(1),
             sink_queue: self.sink_queue,
         };
-        let worker = Worker::new(shared.clone(), cfg, sinks, formatter);
+        let enrichers = Enrichers::new(std::mem::take(&mut self.enrichers));
+        let worker = Worker::new(shared.clone(), cfg, sinks, formatter, enrichers);
         let pin = self.pin_worker;
         let (ready_tx, ready_rx) = std::sync::mpsc::sync_channel(1);
         let handle = std::thread::Builder::new()
@@ -384,18 +431,29 @@ impl LoggerBuilder {
         Ok(Guard { epoch })
     }
 
-    fn diagnostics(&self) -> Diagnostics {
-        let service = self
-            .service
-            .clone()
-            .or_else(|| std::env::var("FAPILOG_SERVICE").ok())
-            .unwrap_or_else(|| "fapilog".into());
-        let env = self
-            .environment
-            .clone()
-            .or_else(|| std::env::var("FAPILOG_ENV").ok())
-            .unwrap_or_else(|| "dev".into());
-        Diagnostics::new(&service, &env, &hostname(), std::process::id())
+    /// The process fields, computed once (see `pipeline/enrich.rs`).
+    fn process_info(&self) -> ProcessInfo {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        ProcessInfo {
+            service: self
+                .service
+                .clone()
+                .or_else(|| var("FAPILOG_SERVICE"))
+                .unwrap_or_else(|| "fapilog".into()),
+            env: self
+                .environment
+                .clone()
+                .or_else(|| var("FAPILOG_ENV"))
+                .unwrap_or_else(|| "dev".into()),
+            version: self.version.clone().or_else(|| var("FAPILOG_VERSION")),
+            host: hostname(),
+            pid: std::process::id(),
+            kubernetes: if self.enrich_kubernetes {
+                ProcessInfo::kubernetes_from(var)
+            } else {
+                Vec::new()
+            },
+        }
     }
 }
 

@@ -58,6 +58,12 @@ pub use level::{current_level, enabled, set_level, Level};
 pub use lifecycle::{flush, shutdown, Guard};
 pub use logger::stats;
 pub use pipeline::timestamp::Precision as TimestampPrecision;
+
+/// Enrichers: fields added to every record on the worker (see the module).
+pub mod enrich {
+    #[doc(inline)]
+    pub use crate::pipeline::enrich::{EnrichFields, Enricher, RecordInfo};
+}
 pub use stats::{DropReason, Stats};
 
 /// What the macros expand to. Not public API.

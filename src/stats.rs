@@ -116,6 +116,7 @@ pub(crate) struct WorkerCounters {
     pub sink_panics: AtomicU64,
     pub high_water: AtomicU64,
     pub drop_summaries: AtomicU64,
+    pub enricher_panics: AtomicU64,
     dropped: DropCounters,
 }
 
@@ -164,6 +165,8 @@ pub struct Stats {
     pub producers: u64,
     /// "N records dropped" summary records the worker has emitted.
     pub drop_summaries: u64,
+    /// Panics caught in custom enrichers (the record was still written).
+    pub enricher_panics: u64,
     dropped_by: [[u64; LEVELS]; REASONS],
 }
 
@@ -214,6 +217,7 @@ impl Stats {
             .queue_high_water
             .max(c.high_water.load(Ordering::Relaxed));
         self.drop_summaries += c.drop_summaries.load(Ordering::Relaxed);
+        self.enricher_panics += c.enricher_panics.load(Ordering::Relaxed);
         c.dropped.add_into(&mut self.dropped_by);
     }
 

@@ -13,7 +13,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use common::{serial, trailing_u64s, Collect};
+use common::{serial, u64_fields, Collect};
 use fapilog::sink::{Batch, Format, Sink};
 use fapilog::{DropReason, Level};
 
@@ -135,7 +135,7 @@ fn waiting_async_log_calls_let_other_tasks_on_the_thread_run() {
 
     let mut seen = std::collections::HashSet::new();
     for line in sink.lines() {
-        let [task, i] = trailing_u64s(line.as_bytes(), ["task", "i"])
+        let [task, i] = u64_fields(line.as_bytes(), ["task", "i"])
             .unwrap_or_else(|| panic!("unexpected line {line}"));
         assert!(seen.insert((task, i)), "task={task} i={i} delivered twice");
     }
@@ -272,7 +272,7 @@ fn with_the_drop_policy_an_async_call_gives_up_after_the_wait_even_when_the_work
         .lines()
         .iter()
         .filter(|l| !common::is_drop_summary(l))
-        .map(|l| trailing_u64s(l.as_bytes(), ["n"]).expect("n")[0])
+        .map(|l| u64_fields(l.as_bytes(), ["n"]).expect("n")[0])
         .collect();
     assert_eq!(delivered, (0..FIT).collect::<Vec<_>>());
 }

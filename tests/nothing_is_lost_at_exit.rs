@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Duration;
 
-use common::{parse, trailing_u64s, FileSink};
+use common::{parse, u64_fields, FileSink};
 use simd_json::prelude::*;
 
 const SCENARIO_VAR: &str = "FAPILOG_CHILD_SCENARIO";
@@ -142,7 +142,7 @@ fn read_records(path: &Path, out: &Output) -> (HashSet<(u64, u64)>, Vec<String>)
     let mut seen = HashSet::new();
     let mut others = Vec::new();
     for line in text.lines() {
-        match trailing_u64s(line.as_bytes(), ["t", "i"]) {
+        match u64_fields(line.as_bytes(), ["t", "i"]) {
             Some([t, i]) => {
                 assert!(
                     line.contains(r#""level":"INFO""#) && line.contains(r#""message":"r""#),

@@ -8,7 +8,7 @@ use std::fmt;
 use std::io;
 use std::panic::{self, AssertUnwindSafe};
 
-use common::{is_drop_summary, parse, serial, trailing_u64s, Collect};
+use common::{is_drop_summary, parse, serial, u64_fields, Collect};
 use fapilog::sink::{Batch, Format, Sink};
 use fapilog::{DropReason, Level};
 use simd_json::prelude::*;
@@ -105,7 +105,7 @@ fn a_display_impl_that_panics_propagates_is_counted_and_leaves_the_thread_able_t
         .lines()
         .iter()
         .filter(|l| !is_drop_summary(l))
-        .map(|l| trailing_u64s(l.as_bytes(), ["n"]).expect("n")[0])
+        .map(|l| u64_fields(l.as_bytes(), ["n"]).expect("n")[0])
         .collect();
     let expected: Vec<u64> = std::iter::once(0).chain(2..2002).collect();
     assert_eq!(ns, expected);
@@ -174,7 +174,7 @@ fn failing_and_panicking_sinks_are_counted_and_do_not_stop_the_others() {
     let ns: Vec<u64> = lines
         .iter()
         .filter(|l| !is_drop_summary(l))
-        .map(|l| trailing_u64s(l.as_bytes(), ["n"]).expect("n")[0])
+        .map(|l| u64_fields(l.as_bytes(), ["n"]).expect("n")[0])
         .collect();
     assert_eq!(
         ns,

@@ -9,7 +9,7 @@ use std::io;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{is_drop_summary, serial, trailing_u64s, Collect};
+use common::{is_drop_summary, serial, u64_fields, Collect};
 use fapilog::sink::{Batch, Format, Sink};
 use fapilog::{DropReason, Level};
 
@@ -56,7 +56,7 @@ impl Sink for OrderCheck {
         let seen = &mut *seen;
         for (_, line) in batch.iter() {
             seen.lines += 1;
-            let Some([t, i]) = trailing_u64s(line, ["t", "i"]) else {
+            let Some([t, i]) = u64_fields(line, ["t", "i"]) else {
                 seen.others
                     .push(String::from_utf8_lossy(line).trim_end().to_string());
                 continue;
@@ -257,7 +257,7 @@ fn a_full_ring_drops_info_records_but_never_protected_error_records() {
     let error_lines: Vec<u64> = lines
         .iter()
         .filter(|l| l.contains(r#""level":"ERROR""#))
-        .map(|l| trailing_u64s(l.as_bytes(), ["n"]).expect("n")[0])
+        .map(|l| u64_fields(l.as_bytes(), ["n"]).expect("n")[0])
         .collect();
     assert_eq!(error_lines.len() as u64, errors, "every ERROR record");
     let expected: Vec<u64> = (0..ROUNDS * PER_ROUND)
@@ -273,10 +273,14 @@ fn a_full_ring_drops_info_records_but_never_protected_error_records() {
 }
 
 #[test]
-fn trailing_u64s_reads_the_last_fields_of_a_flat_line() {
-    let line = br#"{"timestamp":"x","level":"INFO","logger":"a","message":"s","t":3,"i":17}"#;
-    assert_eq!(trailing_u64s(line, ["t", "i"]), Some([3, 17]));
-    assert_eq!(trailing_u64s(b"{\"x\":1,\"i\":0}\n", ["i"]), Some([0]));
-    assert_eq!(trailing_u64s(line, ["x", "i"]), None);
-    assert_eq!(trailing_u64s(b"{\"t\":\"3\",\"i\":1}", ["t", "i"]), None);
+fn u64_fields_reads_integer_fields_of_a_flat_line() {
+    let line = br#"{"timestamp":"x","level":"INFO","logger":"a","message":"s","t":3,"i":17,"service":"x","pid":9}"#;
+    assert_eq!(u64_fields(line, ["t", "i"]), Some([3, 17]));
+    assert_eq!(u64_fields(b"{\"x\":1,\"i\":0}\n", ["i"]), Some([0]));
+    assert_eq!(u64_fields(line, ["x", "i"]), None, "a missing key");
+    assert_eq!(
+        u64_fields(b"{\"a\":0,\"t\":\"3\",\"i\":1}", ["t", "i"]),
+        None,
+        "not an integer"
+    );
 }

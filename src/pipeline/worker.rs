@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 use bumpalo::Bump;
 
 use super::control::Request;
+use super::enrich::Enrichers;
 use super::format::{Decoded, Formatter};
 use super::sinks::{SendWait, SinkHandle};
 use crate::clock::Converter;
@@ -74,9 +75,7 @@ pub(crate) struct Worker {
     sinks: Vec<SinkHandle>,
     /// Batches sent to sinks, reused once the sinks let go of them.
     pool: Vec<Arc<Batch>>,
-    arena: Bump,
-    converter: Converter,
-    formatter: Formatter,
+    stages: RecordStages,
     summary: DropSummary,
     /// The shutdown deadline, once shutting down. From then on a full sink
     /// queue is waited for (until that deadline) even with the drop policy,
@@ -91,6 +90,7 @@ impl Worker {
         cfg: WorkerConfig,
         sinks: Vec<SinkHandle>,
         formatter: Formatter,
+        enrichers: Enrichers,
     ) -> Worker {
         let mut lanes: Vec<Lane> = Vec::new();
         for (i, s) in sinks.iter().enumerate() {
@@ -117,9 +117,12 @@ impl Worker {
             lanes,
             sinks,
             pool,
-            arena: Bump::with_capacity(64 << 10),
-            converter: Converter::new(),
-            formatter,
+            stages: RecordStages {
+                arena: Bump::with_capacity(64 << 10),
+                converter: Converter::new(),
+                formatter,
+                enrichers,
+            },
             summary: DropSummary::new(),
             closing: None,
         }
@@ -141,7 +144,7 @@ impl Worker {
                 }
                 None => {}
             }
-            self.converter.recalibrate_if_due();
+            self.stages.converter.recalibrate_if_due();
             if self.summary.due(self.cfg.drop_summary_every) {
                 self.emit_drop_summary();
             }
@@ -184,9 +187,7 @@ impl Worker {
             self.shared.counters.raise_high_water(ring.depth() as u64);
             let Worker {
                 lanes,
-                arena,
-                converter,
-                formatter,
+                stages,
                 shared,
                 cfg,
                 ..
@@ -194,7 +195,7 @@ impl Worker {
             // SAFETY: this worker is the only consumer of its logger's rings.
             let n = unsafe {
                 ring.consume(cfg.batch_records, |bytes| {
-                    if process(bytes, lanes, arena, converter, formatter, shared) {
+                    if stages.process(bytes, lanes, shared) {
                         shared.counters.processed.fetch_add(1, Ordering::Relaxed);
                     }
                 })
@@ -288,15 +289,7 @@ impl Worker {
             4,
         );
         if ok {
-            let Worker {
-                lanes,
-                arena,
-                converter,
-                formatter,
-                shared,
-                ..
-            } = self;
-            let _ = process(&buf, lanes, arena, converter, formatter, shared);
+            let _ = self.stages.process(&buf, &mut self.lanes, &self.shared);
             self.shared
                 .counters
                 .drop_summaries
@@ -315,65 +308,64 @@ static DROP_SUMMARY: Callsite = Callsite::new(
     &["dropped", "window_ms", "total_dropped"],
 );
 
-/// Decodes one record and appends it to every lane's batch. Returns false
-/// (after counting it) if the record could not be decoded.
-///
-/// The caller counts `processed`: only records from the rings are, so that
-/// `submitted == processed + dropped_before_processing` holds; the worker's
-/// own drop summaries are counted in `drop_summaries` instead.
-fn process(
-    bytes: &[u8],
-    lanes: &mut [Lane],
-    arena: &mut Bump,
-    converter: &Converter,
-    formatter: &mut Formatter,
-    shared: &Shared,
-) -> bool {
-    // The record owns a count of its bound context, if any: take it back
-    // now so that it is released whatever happens below.
-    let context = (bytes.len() >= HEADER_LEN)
-        .then(|| read_header(bytes).context)
-        .filter(|p| !p.is_null())
-        // SAFETY: a non-null context in a header is a strong count the
-        // producer took for this record (`logger::write_leased`).
-        .map(|p| unsafe { Arc::from_raw(p) });
-    let written = write_record(
-        bytes,
-        context.as_deref(),
-        lanes,
-        arena,
-        converter,
-        formatter,
-    );
-    // The fields lived only for this record: the arena's single chunk is
-    // reused by the next one, so it never grows past the largest record.
-    arena.reset();
-    if !written {
-        shared
-            .counters
-            .drop_records(DropReason::Corrupt, Level::Info, 1);
-    }
-    written
+/// Everything that turns one record's bytes into lines: the per-record
+/// arena, the clock converter, the enrichers and the formats.
+struct RecordStages {
+    arena: Bump,
+    converter: Converter,
+    formatter: Formatter,
+    enrichers: Enrichers,
 }
 
-/// Decodes one record (with its bound `context`) and appends it to every
-/// lane's batch; false if it does not decode.
-fn write_record(
-    bytes: &[u8],
-    context: Option<&crate::context::Scope>,
-    lanes: &mut [Lane],
-    arena: &Bump,
-    converter: &Converter,
-    formatter: &mut Formatter,
-) -> bool {
-    // SAFETY: the bytes come from a ring (or the drop-summary buffer), where
-    // only the encoder writes records.
-    let decoded = unsafe { RecordView::decode(bytes) }.and_then(|view| {
+impl RecordStages {
+    /// Decodes one record, adds its bound context and enrichment, and
+    /// appends it to every lane's batch. False (counted) if it does not
+    /// decode.
+    fn process(&mut self, bytes: &[u8], lanes: &mut [Lane], shared: &Shared) -> bool {
+        // The record owns a count of its bound context, if any: take it back
+        // now so that it is released whatever happens below.
+        let context = (bytes.len() >= HEADER_LEN)
+            .then(|| read_header(bytes).context)
+            .filter(|p| !p.is_null())
+            // SAFETY: a non-null context in a header is a strong count the
+            // producer took for this record (`logger::write_leased`).
+            .map(|p| unsafe { Arc::from_raw(p) });
+        let written = self.write_record(bytes, context.as_deref(), lanes, shared);
+        // The fields lived only for this record: the arena's single chunk is
+        // reused by the next one, so it never grows past the largest record.
+        self.arena.reset();
+        if !written {
+            shared
+                .counters
+                .drop_records(DropReason::Corrupt, Level::Info, 1);
+        }
+        written
+    }
+
+    fn write_record(
+        &mut self,
+        bytes: &[u8],
+        context: Option<&crate::context::Scope>,
+        lanes: &mut [Lane],
+        shared: &Shared,
+    ) -> bool {
+        let RecordStages {
+            arena,
+            converter,
+            formatter,
+            enrichers,
+        } = self;
+        let arena = &*arena;
+        // SAFETY: the bytes come from a ring (or the drop-summary buffer),
+        // where only the encoder writes records.
+        let Ok(view) = (unsafe { RecordView::decode(bytes) }) else {
+            return false;
+        };
         let mut fields =
-            bumpalo::collections::Vec::with_capacity_in(view.callsite.fields.len(), arena);
+            bumpalo::collections::Vec::with_capacity_in(view.callsite.fields.len() + 8, arena);
         for f in view.fields() {
-            let (name, value) = f?;
-            fields.push((name, value));
+            let Ok(field) = f else { return false };
+            fields.push(field);
         }
         let call_fields = fields.len();
         if let Some(scope) = context {
@@ -383,23 +375,32 @@ fn write_record(
                 }
             });
         }
-        Ok(Decoded {
+        let timestamp_ns = converter.to_unix_nanos(view.timestamp);
+        let level = view.callsite.level;
+        if !enrichers.is_empty() {
+            let (target, message) = (view.callsite.target, view.message);
+            let panics = enrichers.run(level, target, message, timestamp_ns, arena, &mut fields);
+            if panics > 0 {
+                shared
+                    .counters
+                    .enricher_panics
+                    .fetch_add(panics, Ordering::Relaxed);
+            }
+        }
+        let rec = Decoded {
             view,
             fields: fields.into_bump_slice(),
             call_fields,
-            timestamp_ns: converter.to_unix_nanos(view.timestamp),
-        })
-    });
-    let Ok(rec) = decoded else {
-        return false;
-    };
-    let level = rec.view.callsite.level;
-    for lane in lanes.iter_mut() {
-        let batch = Arc::get_mut(&mut lane.batch).expect("a lane's batch is the worker's alone");
-        formatter.write(lane.format, &rec, batch.buffer());
-        batch.end_record(level, rec.timestamp_ns);
+            timestamp_ns,
+        };
+        for lane in lanes.iter_mut() {
+            let batch =
+                Arc::get_mut(&mut lane.batch).expect("a lane's batch is the worker's alone");
+            formatter.write(lane.format, &rec, batch.buffer());
+            batch.end_record(level, rec.timestamp_ns);
+        }
+        true
     }
-    true
 }
 
 /// A batch no sink holds any more, emptied; a new one if none is free.

@@ -117,30 +117,32 @@ impl Sink for FileSink {
     }
 }
 
-/// Reads the unsigned integer fields that end a flat JSON line, without a
-/// JSON parser: `…,"t":3,"i":17}` with `keys = ["t", "i"]` gives `[3, 17]`.
-/// `None` if the line does not end with exactly those fields (a trailing
-/// newline is allowed).
-pub fn trailing_u64s<const N: usize>(line: &[u8], keys: [&str; N]) -> Option<[u64; N]> {
-    let mut rest = line.strip_suffix(b"\n").unwrap_or(line);
-    rest = rest.strip_suffix(b"}")?;
+/// Reads unsigned integer fields of a flat JSON line without a JSON parser
+/// or an allocation: `…,"t":3,…,"i":17,…` with `keys = ["t", "i"]` gives
+/// `[3, 17]`, wherever the keys sit after the first one. `None` if a key is
+/// missing or its value is not an unsigned integer.
+pub fn u64_fields<const N: usize>(line: &[u8], keys: [&str; N]) -> Option<[u64; N]> {
     let mut out = [0u64; N];
-    for k in (0..N).rev() {
-        let digits = rest.iter().rev().take_while(|b| b.is_ascii_digit()).count();
+    for (k, key) in keys.iter().enumerate() {
+        // `,"key":` then digits.
+        let mut needle = [0u8; 68];
+        let n = key.len() + 4;
+        if n > needle.len() {
+            return None;
+        }
+        needle[..2].copy_from_slice(b",\"");
+        needle[2..n - 2].copy_from_slice(key.as_bytes());
+        needle[n - 2..n].copy_from_slice(b"\":");
+        let at = line.windows(n).position(|w| w == &needle[..n])? + n;
+        let digits = line[at..].iter().take_while(|b| b.is_ascii_digit()).count();
         if digits == 0 || digits > 20 {
             return None;
         }
-        let (head, num) = rest.split_at(rest.len() - digits);
         let mut v = 0u64;
-        for &d in num {
+        for &d in &line[at..at + digits] {
             v = v.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
         }
         out[k] = v;
-        rest = head.strip_suffix(b":")?;
-        rest = rest.strip_suffix(b"\"")?;
-        rest = rest.strip_suffix(keys[k].as_bytes())?;
-        rest = rest.strip_suffix(b"\"")?;
-        rest = rest.strip_suffix(b",")?;
     }
     Some(out)
 }

@@ -13,39 +13,12 @@
 //! go to `context`; `correlation_id` repeats `request_id` (null when there is
 //! none); every other field goes to `data`, in call order. A field name used
 //! twice is written twice. Which field goes where is worked out once per
-//! callsite (see `plan.rs`).
+//! callsite (see `plan.rs`). `diagnostics` holds the process fields (see
+//! `enrich.rs`), serialized once at install.
 
 use super::plan::{Plan, CONTEXT_KEYS};
 use super::{write_json_text, write_json_value, Decoded, Parts};
 use crate::pipeline::json;
-
-/// The `diagnostics` object, constant for the process, serialized once.
-#[derive(Clone, Debug)]
-pub(crate) struct Diagnostics {
-    json: Vec<u8>,
-}
-
-impl Diagnostics {
-    pub(crate) fn new(service: &str, env: &str, host: &str, pid: u32) -> Diagnostics {
-        let mut out = Vec::with_capacity(128);
-        out.push(b'{');
-        json::write_key(&mut out, "env");
-        json::write_str(&mut out, env);
-        out.push(b',');
-        json::write_key(&mut out, "host");
-        json::write_str(&mut out, host);
-        out.extend_from_slice(br#","origin":"native","pid":"#);
-        json::write_u64(&mut out, pid as u64);
-        out.push(b',');
-        json::write_key(&mut out, "rust");
-        json::write_str(&mut out, env!("FAPILOG_RUSTC_VERSION"));
-        out.push(b',');
-        json::write_key(&mut out, "service");
-        json::write_str(&mut out, service);
-        out.push(b'}');
-        Diagnostics { json: out }
-    }
-}
 
 pub(super) fn write(f: &mut Parts<'_>, plan: &Plan, rec: &Decoded<'_>, out: &mut Vec<u8>) {
     let call = |i: usize| {
@@ -107,7 +80,7 @@ pub(super) fn write(f: &mut Parts<'_>, plan: &Plan, rec: &Decoded<'_>, out: &mut
         write_json_value(out, v);
     }
     out.extend_from_slice(br#"},"diagnostics":"#);
-    out.extend_from_slice(&f.diagnostics.json);
+    out.extend_from_slice(f.diagnostics);
     out.extend_from_slice(&plan.level_logger_message);
     write_json_text(out, rec.view.message, rec.view.message_truncated);
     out.extend_from_slice(br#","timestamp":""#);

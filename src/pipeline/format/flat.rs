@@ -32,5 +32,6 @@ pub(super) fn write(f: &mut Parts<'_>, plan: &Plan, rec: &Decoded<'_>, out: &mut
         }
         write_json_value(out, value);
     }
+    out.extend_from_slice(f.flat_process);
     out.push(b'}');
 }

@@ -8,8 +8,6 @@ mod flat;
 mod plan;
 mod pretty;
 
-pub(crate) use envelope::Diagnostics;
-
 use crate::pipeline::json;
 use crate::pipeline::timestamp::{Precision, TimestampCache};
 use crate::pipeline::uuid::UuidV4;
@@ -42,17 +40,25 @@ pub(crate) const TRUNCATION_MARKER: &str = "…[truncated]";
 pub(crate) struct Formatter {
     plans: plan::Plans,
     precision: Precision,
-    diagnostics: Diagnostics,
+    /// The envelope's `diagnostics` object.
+    diagnostics: Vec<u8>,
+    /// The flat format's process fields (`,"service":…`), possibly empty.
+    flat_process: Vec<u8>,
     timestamps: TimestampCache,
     uuids: UuidV4,
 }
 
 impl Formatter {
-    pub(crate) fn new(precision: Precision, diagnostics: Diagnostics) -> Formatter {
+    pub(crate) fn new(
+        precision: Precision,
+        diagnostics: Vec<u8>,
+        flat_process: Vec<u8>,
+    ) -> Formatter {
         Formatter {
             plans: plan::Plans::default(),
             precision,
             diagnostics,
+            flat_process,
             timestamps: TimestampCache::default(),
             uuids: UuidV4::from_entropy(),
         }
@@ -64,6 +70,7 @@ impl Formatter {
             plans,
             precision,
             diagnostics,
+            flat_process,
             timestamps,
             uuids,
         } = self;
@@ -71,6 +78,7 @@ impl Formatter {
         let mut parts = Parts {
             precision: *precision,
             diagnostics,
+            flat_process,
             timestamps,
             uuids,
         };
@@ -85,7 +93,8 @@ impl Formatter {
 /// The per-worker state a format writer uses, beside the callsite's plan.
 pub(crate) struct Parts<'f> {
     precision: Precision,
-    diagnostics: &'f Diagnostics,
+    diagnostics: &'f [u8],
+    flat_process: &'f [u8],
     timestamps: &'f mut TimestampCache,
     uuids: &'f mut UuidV4,
 }
