@@ -1,6 +1,7 @@
 //! The consumer side: worker, formats, JSON writing, sink threads.
 
 pub(crate) mod control;
+pub(crate) mod filter;
 pub(crate) mod format;
 pub mod json;
 pub(crate) mod sinks;
