@@ -52,6 +52,13 @@ mod ring;
 pub mod sink;
 mod stats;
 
+/// Consumer-side filters: sampling, rate limiting, de-duplication of errors,
+/// and a limit on the size of a line. Each setting is checked by its
+/// `validate()`, whose error names it.
+pub mod filter {
+    pub use crate::pipeline::filter::{Dedupe, RateLimit, Sampling, SizeAction, SizeGuard};
+}
+
 pub use builder::{builder, LoggerBuilder};
 pub use error::Error;
 pub use level::{current_level, enabled, set_level, Level};
@@ -79,6 +86,8 @@ pub mod __private {
 /// of the public API: anything here may change in any release.
 #[doc(hidden)]
 pub mod __fuzz {
+    pub use crate::level::directives::check as check_directives;
+    pub use crate::pipeline::filter::SteadyState as FilterSteadyState;
     pub use crate::pipeline::json;
     pub use crate::pipeline::timestamp;
     pub use crate::pipeline::uuid;

@@ -2,6 +2,7 @@
 
 pub(crate) mod control;
 pub mod enrich;
+pub(crate) mod filter;
 pub(crate) mod format;
 pub mod json;
 pub(crate) mod sinks;

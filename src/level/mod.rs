@@ -8,6 +8,13 @@
 //! A disabled call costs one comparison against a constant (the `max_level_*`
 //! cargo features) and one relaxed atomic load (the runtime level set by the
 //! builder).
+//!
+//! [`Directives`] parses `RUST_LOG`-style per-target levels
+//! (`"warn,app::db=debug"`); see [`directives`].
+
+pub mod directives;
+
+pub use directives::{DirectiveError, DirectiveErrorKind, Directives};
 
 use std::fmt;
 use std::sync::atomic::{AtomicU8, Ordering};
