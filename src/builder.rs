@@ -2,7 +2,7 @@
 //!
 //! | setting | default | meaning |
 //! |---|---|---|
-//! | `level` | `INFO` | lowest level recorded (runtime; see also the `max_level_*` features) |
+//! | `level` / `directives` | `INFO` | lowest level recorded, or per-target levels in `RUST_LOG` syntax (see below; also the `max_level_*` features) |
 //! | `sink` | `Stdout::json()` if none | where records go; one thread per sink |
 //! | `backpressure(wait, drop_on_full)` | `(50 ms, true)` | when a ring is full: wait up to `wait`, then drop and count (`true`) or keep waiting (`false`) |
 //! | `capacity` | 4096 | slots per producer ring (a power of two) |
@@ -35,6 +35,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::level::Directives;
 use crate::lifecycle::{install_panic_hook, Guard};
 use crate::logger::{self, Shared};
 use crate::pipeline::enrich::{Enricher, Enrichers, ProcessInfo};
@@ -57,7 +58,8 @@ pub fn builder() -> LoggerBuilder {
 #[must_use = "a builder does nothing until `.install()`"]
 pub struct LoggerBuilder {
     sinks: Vec<Box<dyn Sink>>,
-    level: Level,
+    /// Level directives given in code (`level()` or `directives()`).
+    directives: Option<String>,
     wait: Duration,
     drop_on_full: bool,
     capacity: usize,
@@ -85,7 +87,7 @@ impl Default for LoggerBuilder {
     fn default() -> Self {
         LoggerBuilder {
             sinks: Vec::new(),
-            level: Level::Info,
+            directives: None,
             wait: Duration::from_millis(50),
             drop_on_full: true,
             capacity: 4096,
@@ -120,8 +122,49 @@ impl LoggerBuilder {
 
     /// The lowest level recorded.
     pub fn level(mut self, level: Level) -> Self {
-        self.level = level;
+        self.directives = Some(level.as_str().to_string());
         self
+    }
+
+    /// Per-target levels in `RUST_LOG` syntax: `"info,app::db=debug,hyper=off"`
+    /// (targets match by module-path prefix; the longest wins). Checked at
+    /// install; an invalid string fails it, naming the setting.
+    pub fn directives(mut self, directives: impl Into<String>) -> Self {
+        self.directives = Some(directives.into());
+        self
+    }
+
+    /// The level directives in force: `FAPILOG_LEVEL` (which overrides the
+    /// code, so operators can change verbosity without a rebuild), else what
+    /// the code set, else `RUST_LOG`, else `INFO`.
+    fn resolve_directives(
+        &self,
+        env: impl Fn(&str) -> Option<std::ffi::OsString>,
+    ) -> Result<Directives, Error> {
+        let from_env = |names: &[&'static str]| {
+            Directives::from_lookup(|v| if names.contains(&v) { env(v) } else { None }).map_err(
+                |e| {
+                    Error::invalid(
+                        e.variable().unwrap_or("FAPILOG_LEVEL"),
+                        e,
+                        "RUST_LOG-style directives, e.g. `info,app::db=debug`",
+                    )
+                },
+            )
+        };
+        if let Some(d) = from_env(&["FAPILOG_LEVEL"])? {
+            return Ok(d);
+        }
+        if let Some(code) = &self.directives {
+            return code.parse().map_err(|e| {
+                Error::invalid(
+                    "directives",
+                    format!("{code:?} ({e})"),
+                    "RUST_LOG-style directives, e.g. `info,app::db=debug`",
+                )
+            });
+        }
+        Ok(from_env(&["RUST_LOG"])?.unwrap_or_else(|| Directives::new(Some(Level::Info))))
     }
 
     /// What a call does when its ring is full: wait up to `wait` for space,
@@ -344,6 +387,7 @@ impl LoggerBuilder {
     /// first). Nothing is left running after an error.
     pub fn install(mut self) -> Result<Guard, Error> {
         let shape = self.validate()?;
+        let directives = self.resolve_directives(|v| std::env::var_os(v))?;
         if logger::installed().is_some() {
             return Err(Error::AlreadyInstalled);
         }
@@ -424,7 +468,7 @@ impl LoggerBuilder {
             }
             return Err(e);
         }
-        crate::level::set_level(Some(self.level));
+        crate::level::set_directives(&directives);
         if flush_on_panic {
             install_panic_hook();
         }

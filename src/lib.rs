@@ -61,7 +61,7 @@ pub mod filter {
 
 pub use builder::{builder, LoggerBuilder};
 pub use error::Error;
-pub use level::{current_level, enabled, set_level, Level};
+pub use level::{current_level, enabled, set_directives, set_level, Directives, Level};
 pub use lifecycle::{flush, shutdown, Guard};
 pub use logger::stats;
 pub use pipeline::timestamp::Precision as TimestampPrecision;
@@ -77,7 +77,7 @@ pub use stats::{DropReason, Stats};
 #[doc(hidden)]
 pub mod __private {
     pub use crate::context::bind;
-    pub use crate::level::statically_enabled;
+    pub use crate::level::{enabled_at, statically_enabled};
     pub use crate::logger::{log, try_log, AsyncWait, TryLog};
     pub use crate::record::{DebugValue, DisplayValue};
 }

@@ -16,9 +16,10 @@
 //! - `target: "…"` first, to name the logger (default: the module path);
 //! - a message last: a string literal with format arguments.
 //!
-//! Each macro expands to a level check (a constant and one relaxed load), a
-//! `static` [`Callsite`](crate::record::Callsite) holding names, level and
-//! location, and one call to `fapilog::__private::log` with a tuple of the
+//! Each macro expands to a `static` [`Callsite`](crate::record::Callsite)
+//! holding names, level and location, a level check (a constant, one relaxed
+//! load and one comparison; per-target directives add a cached per-callsite
+//! level), and one call to `fapilog::__private::log` with a tuple of the
 //! values. Values are evaluated only when the level is enabled.
 
 /// Logs a record at a level given as an expression of type [`Level`](crate::Level)
@@ -104,10 +105,10 @@ macro_rules! __fields {
 
     (@emit (sync $target:expr, $lvl:expr) [$({$n:expr})*] [$({$v:expr})*] ($($msg:tt)*)) => {{
         const __LEVEL: $crate::Level = $lvl;
-        if $crate::__private::statically_enabled(__LEVEL) && $crate::enabled(__LEVEL) {
-            static __CALLSITE: $crate::record::Callsite = $crate::record::Callsite::new(
-                __LEVEL, $target, ::core::file!(), ::core::line!(), &[$($n),*],
-            );
+        static __CALLSITE: $crate::record::Callsite = $crate::record::Callsite::new(
+            __LEVEL, $target, ::core::file!(), ::core::line!(), &[$($n),*],
+        );
+        if $crate::__private::statically_enabled(__LEVEL) && $crate::__private::enabled_at(__LEVEL, &__CALLSITE) {
             $crate::__private::log(&__CALLSITE, ::core::format_args!($($msg)*), &($($v,)*));
         }
     }};
@@ -117,10 +118,10 @@ macro_rules! __fields {
     (@emit (async $target:expr, $lvl:expr) [$({$n:expr})*] [$({$v:expr})*] ($($msg:tt)*)) => {
         async {
             const __LEVEL: $crate::Level = $lvl;
-            if $crate::__private::statically_enabled(__LEVEL) && $crate::enabled(__LEVEL) {
-                static __CALLSITE: $crate::record::Callsite = $crate::record::Callsite::new(
-                    __LEVEL, $target, ::core::file!(), ::core::line!(), &[$($n),*],
-                );
+            static __CALLSITE: $crate::record::Callsite = $crate::record::Callsite::new(
+                __LEVEL, $target, ::core::file!(), ::core::line!(), &[$($n),*],
+            );
+            if $crate::__private::statically_enabled(__LEVEL) && $crate::__private::enabled_at(__LEVEL, &__CALLSITE) {
                 match ($($v,)*) {
                     __fields => {
                         let mut __wait = $crate::__private::AsyncWait::new(&__CALLSITE);

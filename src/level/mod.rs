@@ -17,7 +17,9 @@ pub mod directives;
 pub use directives::{DirectiveError, DirectiveErrorKind, Directives};
 
 use std::fmt;
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU8, Ordering};
+
+use crate::record::Callsite;
 
 /// The severity of a record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -143,22 +145,82 @@ pub const fn statically_enabled(level: Level) -> bool {
     }
 }
 
-/// True when a call at `level` should be recorded: one relaxed load.
+/// Set in the gate when per-target directives are in force: every level
+/// then compares below the gate, and calls at or above the most verbose
+/// directive look at their callsite's cached level.
+const PER_TARGET: u8 = 0x80;
+
+/// The installed directives, when they are not uniform, and their epoch
+/// (callsites cache `epoch << 8 | level` and recompute when it moves).
+static DIRECTIVES: parking_lot::RwLock<Option<Directives>> = parking_lot::const_rwlock(None);
+static DIRECTIVES_EPOCH: AtomicU32 = AtomicU32::new(1);
+
+/// True when a call at `level` may be recorded: one relaxed load. With
+/// per-target directives, this answers for the most verbose target; the
+/// macros then ask [`enabled_at`] with their callsite.
 #[inline(always)]
 pub fn enabled(level: Level) -> bool {
-    level as u8 >= MIN_ENABLED.load(Ordering::Relaxed)
+    level as u8 >= MIN_ENABLED.load(Ordering::Relaxed) & !PER_TARGET
 }
 
-/// The lowest level currently enabled, `None` when logging is off.
+/// The macros' level check: one relaxed load and one comparison when the
+/// level is uniform (the common case); per-target directives add a look at
+/// the callsite's cached level.
+#[doc(hidden)]
+#[inline(always)]
+pub fn enabled_at(level: Level, callsite: &'static Callsite) -> bool {
+    let gate = MIN_ENABLED.load(Ordering::Relaxed);
+    if level as u8 >= gate {
+        return true;
+    }
+    gate & PER_TARGET != 0 && level as u8 >= gate & !PER_TARGET && callsite_enabled(level, callsite)
+}
+
+#[cold]
+#[inline(never)]
+fn callsite_enabled(level: Level, callsite: &'static Callsite) -> bool {
+    let epoch = DIRECTIVES_EPOCH.load(Ordering::Acquire);
+    let cached = callsite.interest.load(Ordering::Relaxed);
+    let min = if cached >> 8 == epoch {
+        (cached & 0xFF) as u8
+    } else {
+        let min = DIRECTIVES.read().as_ref().map_or(OFF, |d| {
+            d.level_for(callsite.target).map_or(OFF, |l| l as u8)
+        });
+        callsite
+            .interest
+            .store(epoch << 8 | min as u32, Ordering::Relaxed);
+        min
+    };
+    level as u8 >= min
+}
+
+/// The lowest level currently enabled (for the most verbose target when
+/// per-target directives are in force), `None` when logging is off.
 pub fn current_level() -> Option<Level> {
-    Level::from_u8(MIN_ENABLED.load(Ordering::Relaxed))
+    Level::from_u8(MIN_ENABLED.load(Ordering::Relaxed) & !PER_TARGET)
 }
 
-/// Changes the runtime level of the installed logger (`None` turns logging off).
+/// Changes the runtime level of the installed logger (`None` turns logging
+/// off), replacing any per-target directives.
 ///
 /// Has no effect on calls compiled out by a `max_level_*` feature.
 pub fn set_level(level: Option<Level>) {
-    MIN_ENABLED.store(level.map_or(OFF, |l| l as u8), Ordering::Relaxed);
+    set_directives(&Directives::new(level));
+}
+
+/// Applies `RUST_LOG`-style directives: per-target levels, checked once
+/// per callsite and cached until the directives change.
+pub fn set_directives(directives: &Directives) {
+    let gate = if directives.is_uniform() {
+        *DIRECTIVES.write() = None;
+        directives.default_level().map_or(OFF, |l| l as u8)
+    } else {
+        *DIRECTIVES.write() = Some(directives.clone());
+        PER_TARGET | directives.max_verbosity().map_or(OFF, |l| l as u8)
+    };
+    DIRECTIVES_EPOCH.fetch_add(1, Ordering::AcqRel);
+    MIN_ENABLED.store(gate, Ordering::Release);
 }
 
 #[cfg(test)]

@@ -1,5 +1,7 @@
 //! The static half of a record.
 
+use std::sync::atomic::AtomicU32;
+
 use crate::Level;
 
 /// Everything about a log call that is known at compile time. The macros put
@@ -16,6 +18,9 @@ pub struct Callsite {
     pub line: u32,
     /// Field names, in the order the values are encoded.
     pub fields: &'static [&'static str],
+    /// The level per-target directives give this callsite, cached with the
+    /// directives' epoch (`epoch << 8 | level`); see `level::enabled_at`.
+    pub(crate) interest: AtomicU32,
 }
 
 impl Callsite {
@@ -33,6 +38,7 @@ impl Callsite {
             file,
             line,
             fields,
+            interest: AtomicU32::new(0),
         }
     }
 }
