@@ -116,8 +116,7 @@ fn fapilog_level_overrides_the_code_and_rust_log_only_fills_in() {
     let e = fapilog::builder()
         .sink(Collect::new(Format::Flat))
         .install()
-        .err()
-        .expect("a bad FAPILOG_LEVEL fails");
+        .expect_err("a bad FAPILOG_LEVEL fails");
     std::env::remove_var("FAPILOG_LEVEL");
     let text = e.to_string();
     assert!(
