@@ -18,6 +18,7 @@
 //! | `service` / `environment` / `version` | `$FAPILOG_SERVICE` or `fapilog` / `$FAPILOG_ENV` or `dev` / `$FAPILOG_VERSION` or none | process fields (envelope `diagnostics`) |
 //! | `enrich_runtime` / `enrich_kubernetes` | true / true | process fields in flat records too / Kubernetes variables read |
 //! | `enricher` | none | custom per-record fields |
+//! | `sampling` / `rate_limit` / `dedupe` / `size_guard` | none | consumer-side filters (see `fapilog::filter`) |
 //! | `flush_on_panic` | false | log panics as CRITICAL and flush from the panic hook |
 //!
 //! The backpressure table, as in the Python library:
@@ -39,6 +40,7 @@ use crate::level::Directives;
 use crate::lifecycle::{install_panic_hook, Guard};
 use crate::logger::{self, Shared};
 use crate::pipeline::enrich::{Enricher, Enrichers, ProcessInfo};
+use crate::pipeline::filter::{Dedupe, FilterConfig, Filters, RateLimit, Sampling, SizeGuard};
 use crate::pipeline::format::Formatter;
 use crate::pipeline::sinks::SinkHandle;
 use crate::pipeline::timestamp::Precision;
@@ -81,6 +83,7 @@ pub struct LoggerBuilder {
     enrich_runtime: bool,
     enrich_kubernetes: bool,
     enrichers: Vec<Box<dyn Enricher>>,
+    filters: FilterConfig,
 }
 
 impl Default for LoggerBuilder {
@@ -109,6 +112,7 @@ impl Default for LoggerBuilder {
             enrich_runtime: true,
             enrich_kubernetes: true,
             enrichers: Vec::new(),
+            filters: FilterConfig::default(),
         }
     }
 }
@@ -285,6 +289,35 @@ impl LoggerBuilder {
         self
     }
 
+    /// Keeps a random share of records (ERROR and above always, unless the
+    /// sampling says otherwise). Runs on the worker.
+    pub fn sampling(mut self, sampling: Sampling) -> Self {
+        self.filters.sampling = Some(sampling);
+        self
+    }
+
+    /// Limits records per second with a token bucket, optionally per value
+    /// of a key field. Runs on the worker.
+    pub fn rate_limit(mut self, limit: RateLimit) -> Self {
+        self.filters.rate_limit = Some(limit);
+        self
+    }
+
+    /// Suppresses repeats of the same (level, logger, message) within a
+    /// window, reporting how many in a "N duplicate records suppressed"
+    /// record. Runs on the worker.
+    pub fn dedupe(mut self, dedupe: Dedupe) -> Self {
+        self.filters.dedupe = Some(dedupe);
+        self
+    }
+
+    /// Caps the size of a serialized record: cut its longest strings, drop
+    /// it, or let it through and count it.
+    pub fn size_guard(mut self, guard: SizeGuard) -> Self {
+        self.filters.size_guard = Some(guard);
+        self
+    }
+
     /// On panic: run the previous hook, log the panic as CRITICAL, flush.
     pub fn flush_on_panic(mut self, on: bool) -> Self {
         self.flush_on_panic = on;
@@ -354,6 +387,7 @@ impl LoggerBuilder {
 
     fn validate(&self) -> Result<RingShape, Error> {
         let shape = self.shape()?;
+        self.filters.validate()?;
         if self.batch_records == 0 {
             return Err(Error::invalid("batch_records", 0, "at least 1"));
         }
@@ -428,7 +462,8 @@ impl LoggerBuilder {
             sink_queue: self.sink_queue,
         };
         let enrichers = Enrichers::new(std::mem::take(&mut self.enrichers));
-        let worker = Worker::new(shared.clone(), cfg, sinks, formatter, enrichers);
+        let filters = Filters::new(&self.filters);
+        let worker = Worker::new(shared.clone(), cfg, sinks, formatter, enrichers, filters);
         let pin = self.pin_worker;
         let (ready_tx, ready_rx) = std::sync::mpsc::sync_channel(1);
         let handle = std::thread::Builder::new()

@@ -47,6 +47,8 @@ pub(crate) struct Shared {
     /// Bumped whenever a ring is added, so the worker refreshes its list.
     rings_version: AtomicUsize,
     pub counters: WorkerCounters,
+    /// Records the consumer-side filters removed or changed.
+    pub filter_counters: crate::pipeline::filter::FilterCounters,
     /// Set once the logger is shut down (or shutting down).
     pub closed: AtomicBool,
     /// Flush and shutdown requests to the worker.
@@ -85,6 +87,7 @@ impl Shared {
             }),
             rings_version: AtomicUsize::new(1),
             counters: WorkerCounters::default(),
+            filter_counters: Default::default(),
             closed: AtomicBool::new(false),
             control: Control::default(),
             flush_timeout,
@@ -122,6 +125,7 @@ impl Shared {
             s.queue_depth += ring.depth() as u64;
         }
         s.add_worker(&self.counters);
+        s.add_filters(self.filter_counters.snapshot());
         s.finish()
     }
 }

@@ -167,6 +167,19 @@ pub struct Stats {
     pub drop_summaries: u64,
     /// Panics caught in custom enrichers (the record was still written).
     pub enricher_panics: u64,
+    /// Records removed by sampling.
+    pub sampled_out: u64,
+    /// Records removed by rate limiting.
+    pub rate_limited: u64,
+    /// Duplicate records suppressed (each reported in the log by a
+    /// "N duplicate records suppressed" record).
+    pub deduplicated: u64,
+    /// Records cut by the size guard (`SizeAction::Truncate`).
+    pub oversize_truncated: u64,
+    /// Records removed by the size guard (`SizeAction::Drop`).
+    pub oversize_dropped: u64,
+    /// Oversized records let through whole (`SizeAction::Warn`).
+    pub oversize_warned: u64,
     dropped_by: [[u64; LEVELS]; REASONS],
 }
 
@@ -219,6 +232,15 @@ impl Stats {
         self.drop_summaries += c.drop_summaries.load(Ordering::Relaxed);
         self.enricher_panics += c.enricher_panics.load(Ordering::Relaxed);
         c.dropped.add_into(&mut self.dropped_by);
+    }
+
+    pub(crate) fn add_filters(&mut self, f: crate::pipeline::filter::FilterCounts) {
+        self.sampled_out += f.sampled_out;
+        self.rate_limited += f.rate_limited;
+        self.deduplicated += f.deduplicated;
+        self.oversize_truncated += f.oversize_truncated;
+        self.oversize_dropped += f.oversize_dropped;
+        self.oversize_warned += f.oversize_warned;
     }
 
     pub(crate) fn finish(mut self) -> Stats {

@@ -19,6 +19,7 @@ use bumpalo::Bump;
 
 use super::control::Request;
 use super::enrich::Enrichers;
+use super::filter::{Filters, Suppressed};
 use super::format::{Decoded, Formatter};
 use super::sinks::{SendWait, SinkHandle};
 use crate::clock::Converter;
@@ -91,6 +92,7 @@ impl Worker {
         sinks: Vec<SinkHandle>,
         formatter: Formatter,
         enrichers: Enrichers,
+        filters: Filters,
     ) -> Worker {
         let mut lanes: Vec<Lane> = Vec::new();
         for (i, s) in sinks.iter().enumerate() {
@@ -122,6 +124,7 @@ impl Worker {
                 converter: Converter::new(),
                 formatter,
                 enrichers,
+                filters,
             },
             summary: DropSummary::new(),
             closing: None,
@@ -138,6 +141,7 @@ impl Worker {
                 Some(Request::Shutdown { deadline }) => return self.finish(deadline),
                 Some(Request::Flush { upto, deadline }) => {
                     self.drain();
+                    self.emit_suppressed(true);
                     let late = self.flush_sinks(false, deadline);
                     self.shared.control.flush_done(upto, late);
                     continue;
@@ -146,6 +150,7 @@ impl Worker {
             }
             self.stages.converter.recalibrate_if_due();
             if self.summary.due(self.cfg.drop_summary_every) {
+                self.emit_suppressed(false);
                 self.emit_drop_summary();
             }
             if n > 0 {
@@ -254,6 +259,7 @@ impl Worker {
         // writing: give them a moment, then take what they published.
         std::thread::sleep(Duration::from_millis(2));
         self.drain();
+        self.emit_suppressed(true);
         self.emit_drop_summary();
         wake_all_async_waiters();
         let late = self.flush_sinks(true, deadline);
@@ -264,6 +270,51 @@ impl Worker {
         // The logger is unpublished: woken calls find no logger and return.
         // Calls that register after this see that themselves (`YieldOnce`).
         wake_all_async_waiters();
+    }
+
+    /// Writes a WARNING record for each batch of suppressed duplicates that
+    /// is due (all of them when `all`): "N duplicate records suppressed".
+    fn emit_suppressed(&mut self, all: bool) {
+        loop {
+            let mut buf = std::mem::take(&mut self.summary.buf);
+            let Some(s) = self.stages.filters.take_suppressed(all) else {
+                self.summary.buf = buf;
+                return;
+            };
+            let stamp = Stamp {
+                callsite: &DUPLICATES,
+                timestamp: crate::clock::now_raw(),
+                context: std::ptr::null(),
+            };
+            let ok = match s {
+                Suppressed::Duplicates {
+                    level,
+                    target,
+                    message,
+                    count,
+                } => encode_into_vec(
+                    &mut buf,
+                    stamp,
+                    1 << 12,
+                    format_args!("{count} duplicate records suppressed: {message}"),
+                    &(count, level.as_str(), target),
+                    4,
+                ),
+                Suppressed::Evicted { level, count } => encode_into_vec(
+                    &mut buf,
+                    stamp,
+                    1 << 12,
+                    format_args!("{count} duplicate records suppressed"),
+                    &(count, level.as_str(), "(various)"),
+                    4,
+                ),
+            };
+            if ok {
+                let _ = self.stages.process(&buf, &mut self.lanes, &self.shared);
+                self.dispatch(false);
+            }
+            self.summary.buf = buf;
+        }
     }
 
     /// Writes a WARNING record saying how many records were lost since the
@@ -300,6 +351,14 @@ impl Worker {
     }
 }
 
+static DUPLICATES: Callsite = Callsite::new(
+    Level::Warning,
+    "fapilog",
+    file!(),
+    line!(),
+    &["suppressed", "level", "logger"],
+);
+
 static DROP_SUMMARY: Callsite = Callsite::new(
     Level::Warning,
     "fapilog",
@@ -315,6 +374,7 @@ struct RecordStages {
     converter: Converter,
     formatter: Formatter,
     enrichers: Enrichers,
+    filters: Filters,
 }
 
 impl RecordStages {
@@ -354,6 +414,7 @@ impl RecordStages {
             converter,
             formatter,
             enrichers,
+            filters,
         } = self;
         let arena = &*arena;
         // SAFETY: the bytes come from a ring (or the drop-summary buffer),
@@ -387,6 +448,11 @@ impl RecordStages {
                     .fetch_add(panics, Ordering::Relaxed);
             }
         }
+        let counters = &shared.filter_counters;
+        if !filters.keep(level, view.callsite.target, view.message, &fields, counters) {
+            // Decoded, counted by the filter, not written.
+            return true;
+        }
         let rec = Decoded {
             view,
             fields: fields.into_bump_slice(),
@@ -396,8 +462,12 @@ impl RecordStages {
         for lane in lanes.iter_mut() {
             let batch =
                 Arc::get_mut(&mut lane.batch).expect("a lane's batch is the worker's alone");
+            let start = batch.buffer().len();
             formatter.write(lane.format, &rec, batch.buffer());
-            batch.end_record(level, rec.timestamp_ns);
+            let text = matches!(lane.format, Format::Pretty { .. });
+            if filters.guard_size(batch.buffer(), start, text, counters) {
+                batch.end_record(level, rec.timestamp_ns);
+            }
         }
         true
     }

@@ -117,6 +117,7 @@ pub(crate) enum Suppressed<'a> {
 
 impl Suppressed<'_> {
     /// The number of suppressed records reported.
+    #[cfg_attr(not(test), allow(dead_code))] // used by the tests
     pub(crate) fn count(&self) -> u64 {
         match *self {
             Suppressed::Duplicates { count, .. } | Suppressed::Evicted { count, .. } => count,
@@ -205,6 +206,7 @@ impl Deduper {
     }
 
     /// Suppressed records not reported yet.
+    #[cfg_attr(not(test), allow(dead_code))] // used by the tests
     pub(crate) fn unreported(&self) -> u64 {
         self.unreported
     }

@@ -23,28 +23,24 @@
 //!
 //! Every record a filter removes is counted in [`FilterCounters`].
 
-// The worker-side types are used once the worker is wired up (issue 3).
-#![cfg_attr(not(test), allow(dead_code))]
-
 mod dedupe;
 mod rate_limit;
 mod sampling;
 mod size_guard;
+mod stage;
 mod table;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
 pub use dedupe::Dedupe;
-#[allow(unused_imports)] // until the worker uses it
 pub(crate) use dedupe::{Deduper, Suppressed};
 pub use rate_limit::RateLimit;
-#[allow(unused_imports)] // until the worker uses it
 pub(crate) use rate_limit::RateLimiter;
-#[allow(unused_imports)] // until the worker uses it
 pub(crate) use sampling::Sampler;
 pub use sampling::Sampling;
 pub(crate) use size_guard::SizeOutcome;
 pub use size_guard::{SizeAction, SizeGuard};
+pub(crate) use stage::{FilterConfig, Filters};
 
 /// Records removed or changed by the filters, by filter. Written by the
 /// worker only (relaxed), read by `stats()`.

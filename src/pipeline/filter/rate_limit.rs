@@ -113,7 +113,7 @@ impl RateLimit {
     /// record has no such field or it is `null`.
     pub(crate) fn key_of<'a>(
         &self,
-        fields: &[(&'static str, Value<'a>)],
+        fields: &[(&str, Value<'a>)],
         scratch: &'a mut String,
     ) -> Option<&'a str> {
         let name = self.key_field.as_deref()?;

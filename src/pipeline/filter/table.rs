@@ -97,6 +97,7 @@ impl<V> Table<V> {
         }
     }
 
+    #[cfg_attr(not(test), allow(dead_code))] // used by the tests
     pub(crate) fn len(&self) -> usize {
         self.slots.len()
     }
