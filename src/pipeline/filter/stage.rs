@@ -53,7 +53,7 @@ impl Filters {
             sampler: cfg.sampling.as_ref().map(Sampling::sampler),
             deduper: cfg.dedupe.as_ref().map(Dedupe::deduper),
             limiter: cfg.rate_limit.as_ref().map(|r| (r.clone(), r.limiter(now))),
-            size_guard: cfg.size_guard.clone(),
+            size_guard: cfg.size_guard,
             key_scratch: String::with_capacity(64),
         }
     }
