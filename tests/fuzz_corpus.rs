@@ -42,4 +42,5 @@ macro_rules! corpus_tests {
 corpus_tests! {
     json_writer_corpus: "json_writer", fapilog::__fuzz::json::check_roundtrip,
     slot_codec_corpus: "slot_codec", fapilog::__fuzz::check_slot_codec,
+    redactor_corpus: "redactor", fapilog::__fuzz::check_redactor,
 }

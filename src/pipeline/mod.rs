@@ -3,6 +3,7 @@
 pub(crate) mod control;
 pub(crate) mod format;
 pub mod json;
+pub mod redact;
 pub(crate) mod sinks;
 pub mod timestamp;
 pub mod uuid;

@@ -150,3 +150,4 @@ pub fn trailing_u64s<const N: usize>(line: &[u8], keys: [&str; N]) -> Option<[u6
 pub fn is_drop_summary(line: &str) -> bool {
     line.contains(r#""level":"WARNING","logger":"fapilog","message":"fapilog dropped "#)
 }
+pub mod secrets;
