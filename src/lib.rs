@@ -73,6 +73,17 @@ pub mod enrich {
 }
 pub use stats::{DropReason, Stats};
 
+/// Redaction of secrets and personal data before serialization: field names,
+/// value scans (URL credentials, tokens, keys, cards, contact details),
+/// blocked fields, truncation. See [`Redactor`](redact::Redactor).
+pub mod redact {
+    pub use crate::pipeline::redact::{
+        CustomRedactor, Dropped, FailMode, FieldAction, Preset, RedactionConfig, RedactionCounters,
+        RedactionKind, Redactor, BLOCKED_MARKER, CONTACT_NAMES, CREDENTIAL_NAMES,
+        DEFAULT_BLOCKED_FIELDS, DEFAULT_MASK, PCI_NAMES,
+    };
+}
+
 /// What the macros expand to. Not public API.
 #[doc(hidden)]
 pub mod __private {
@@ -89,6 +100,7 @@ pub mod __fuzz {
     pub use crate::level::directives::check as check_directives;
     pub use crate::pipeline::filter::SteadyState as FilterSteadyState;
     pub use crate::pipeline::json;
+    pub use crate::pipeline::redact::check::check_redactor;
     pub use crate::pipeline::timestamp;
     pub use crate::pipeline::uuid;
     pub use crate::record::check::check_roundtrip as check_slot_codec;

@@ -43,4 +43,5 @@ corpus_tests! {
     json_writer_corpus: "json_writer", fapilog::__fuzz::json::check_roundtrip,
     slot_codec_corpus: "slot_codec", fapilog::__fuzz::check_slot_codec,
     directives_corpus: "directives", fapilog::__fuzz::check_directives,
+    redactor_corpus: "redactor", fapilog::__fuzz::check_redactor,
 }
