@@ -73,16 +73,7 @@ pub mod enrich {
 }
 pub use stats::{DropReason, Stats};
 
-/// Redaction of secrets and personal data before serialization: field names,
-/// value scans (URL credentials, tokens, keys, cards, contact details),
-/// blocked fields, truncation. See [`Redactor`](redact::Redactor).
-pub mod redact {
-    pub use crate::pipeline::redact::{
-        CustomRedactor, Dropped, FailMode, FieldAction, Preset, RedactionConfig, RedactionCounters,
-        RedactionKind, Redactor, BLOCKED_MARKER, CONTACT_NAMES, CREDENTIAL_NAMES,
-        DEFAULT_BLOCKED_FIELDS, DEFAULT_MASK, PCI_NAMES,
-    };
-}
+pub use pipeline::redact;
 
 /// What the macros expand to. Not public API.
 #[doc(hidden)]

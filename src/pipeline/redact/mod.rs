@@ -25,14 +25,58 @@
 //! assert_eq!(out, "connecting to postgres://[REDACTED]@db:5432/app");
 //! ```
 //!
-//! The rules, each documented in its module:
-//! - field names: exact names and dotted paths, secret-name patterns and
-//!   their word boundaries ([`names`](self::names) docs, public summary on
-//!   [`RedactionConfig::mask_fields`]);
-//! - values: URL credentials, `Bearer`/`Basic`, AWS key ids, JWTs, PEM
-//!   private keys, cards (Luhn), e-mail and phone numbers, literal
-//!   patterns, found by the memchr-driven scanner in `scan.rs`;
-//! - blocked fields, truncation, custom redactors and [`FailMode`] below.
+//! # The rules
+//!
+//! **Field names** ([`Redactor::field_action`]). Exact names and dotted
+//! paths, ASCII case-insensitive: an entry without a dot matches a field
+//! whose whole name, or whose last dotted segment, equals it; an entry with
+//! dots matches the whole name. With [`Preset::Credentials`], names are also
+//! matched by *words*: a name splits at every byte that is not an ASCII
+//! letter or digit, at camelCase humps (`accessToken`, `APIKey`) and between
+//! letters and digits. A word ending with `password`, `passwd`, `secret` or
+//! `token` (plural too: `db_password`, `csrftoken`, `max_tokens`), ending
+//! with `apikey`/`privatekey` or being `key` after `api`/`private`
+//! (`x-api-key`, `privateKey`), or being exactly `auth`, `authorization`,
+//! `otp`, `totp` or `hotp` marks the field secret. So `author`,
+//! `authority`, `oauth_provider`, `footprint`, `hotpath`, `tokenize`,
+//! `tokenizer`, `secretary` are kept. Blocking wins over masking.
+//!
+//! **Values** ([`Redactor::redact_text`]), the message and every kept string
+//! value, whatever the field's name:
+//! - URL credentials (Credentials): `scheme://user:pass@host` becomes
+//!   `scheme://***@host` for http(s), ftp(s), sftp, ssh, git, svn,
+//!   postgres(ql), mysql, mongodb(+srv), mssql, sqlserver, redis(s),
+//!   amqp(s), nats, ldap(s), smtp(s) (any case; `git+ssh` by its last
+//!   part); the userinfo runs to the authority's *last* `@`.
+//! - `Bearer`/`Basic` credentials (Credentials): the keyword in any case,
+//!   spaces, then a token68 of 8+ bytes holding a digit or an uppercase
+//!   letter after its first byte; only the token is masked.
+//! - AWS access key ids (Credentials): `AKIA`/`ASIA` + 16 of `A–Z 0–9`,
+//!   no letter or digit on either side.
+//! - JWTs (Credentials): `eyJ…` `.` `…` `.` `…` in base64url (header 10+
+//!   bytes, payload 2+, signature possibly empty), not glued to base64url.
+//! - PEM private keys (Credentials): `-----BEGIN …PRIVATE KEY-----`
+//!   through the matching END line, one mask; without an END line, to the
+//!   end of the string.
+//! - Cards (PciDss): 13–19 digits starting with 2–6 that pass Luhn, either
+//!   one run or a 4-digit group then groups of 4–6 (the last may have 3)
+//!   joined by one repeated space or dash; no letter or digit around.
+//! - E-mail (ContactInfo): `local@domain.tld`, TLD letters only, not an
+//!   image extension (`icon@2x.png`).
+//! - Phones (ContactInfo), conservatively: `+` then 8–15 digits in groups
+//!   split by single spaces or dashes; `(NXX) NXX-XXXX`; `NXX-NXX-XXXX` or
+//!   `NXX.NXX.XXXX` (optionally `1-`/`1.` first) as a whole digit run;
+//!   N is 2–9. Bare digit runs and space-grouped national numbers are kept.
+//! - Literal patterns ([`RedactionConfig::pattern`]): case-sensitive.
+//!
+//! Overlapping finds merge into one mask; every find is counted by kind in
+//! [`RedactionCounters`]. Clean text costs close to a memchr pass: each
+//! detector jumps between rare trigger bytes (memchr/memmem), and digit
+//! runs and `Bearer`/`Basic` candidates come from one SSE2 pass over
+//! 64-byte windows.
+//!
+//! **Then** custom redactors ([`CustomRedactor`], panics handled by
+//! [`FailMode`]) and truncation ([`RedactionConfig::max_string_len`]).
 
 mod cards;
 mod contact;
