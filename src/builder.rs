@@ -19,6 +19,7 @@
 //! | `enrich_runtime` / `enrich_kubernetes` | true / true | process fields in flat records too / Kubernetes variables read |
 //! | `enricher` | none | custom per-record fields |
 //! | `sampling` / `rate_limit` / `dedupe` / `size_guard` | none | consumer-side filters (see `fapilog::filter`) |
+//! | `redaction` | none | secrets masked on the worker (see `fapilog::redact`) |
 //! | `flush_on_panic` | false | log panics as CRITICAL and flush from the panic hook |
 //!
 //! The backpressure table, as in the Python library:
@@ -42,6 +43,7 @@ use crate::logger::{self, Shared};
 use crate::pipeline::enrich::{Enricher, Enrichers, ProcessInfo};
 use crate::pipeline::filter::{Dedupe, FilterConfig, Filters, RateLimit, Sampling, SizeGuard};
 use crate::pipeline::format::Formatter;
+use crate::pipeline::redact::{RedactionConfig, Redactor};
 use crate::pipeline::sinks::SinkHandle;
 use crate::pipeline::timestamp::Precision;
 use crate::pipeline::worker::{Worker, WorkerConfig};
@@ -84,6 +86,7 @@ pub struct LoggerBuilder {
     enrich_kubernetes: bool,
     enrichers: Vec<Box<dyn Enricher>>,
     filters: FilterConfig,
+    redaction: Option<RedactionConfig>,
 }
 
 impl Default for LoggerBuilder {
@@ -113,6 +116,7 @@ impl Default for LoggerBuilder {
             enrich_kubernetes: true,
             enrichers: Vec::new(),
             filters: FilterConfig::default(),
+            redaction: None,
         }
     }
 }
@@ -318,6 +322,15 @@ impl LoggerBuilder {
         self
     }
 
+    /// Redacts secrets on the worker before any sink sees a record: field
+    /// names, and scans of the message and every string value (see
+    /// `fapilog::redact`). `RedactionConfig::recommended()` turns on every
+    /// preset. Off by default; on in the `production` and `hardened` presets.
+    pub fn redaction(mut self, config: RedactionConfig) -> Self {
+        self.redaction = Some(config);
+        self
+    }
+
     /// On panic: run the previous hook, log the panic as CRITICAL, flush.
     pub fn flush_on_panic(mut self, on: bool) -> Self {
         self.flush_on_panic = on;
@@ -435,12 +448,14 @@ impl LoggerBuilder {
             })?;
         }
         clock::init();
+        let redactor = self.redaction.take().map(Redactor::new);
         let shared = Arc::new(Shared::new(
             logger::next_epoch(),
             shape,
             self.preallocated,
             self.flush_timeout,
             self.flush_on_panic,
+            redactor.as_ref().map(|r| r.counters().clone()),
         ));
         let mut sinks = Vec::with_capacity(self.sinks.len());
         for sink in self.sinks.drain(..) {
@@ -463,7 +478,15 @@ impl LoggerBuilder {
         };
         let enrichers = Enrichers::new(std::mem::take(&mut self.enrichers));
         let filters = Filters::new(&self.filters);
-        let worker = Worker::new(shared.clone(), cfg, sinks, formatter, enrichers, filters);
+        let worker = Worker::new(
+            shared.clone(),
+            cfg,
+            sinks,
+            formatter,
+            enrichers,
+            filters,
+            redactor,
+        );
         let pin = self.pin_worker;
         let (ready_tx, ready_rx) = std::sync::mpsc::sync_channel(1);
         let handle = std::thread::Builder::new()

@@ -49,6 +49,8 @@ pub(crate) struct Shared {
     pub counters: WorkerCounters,
     /// Records the consumer-side filters removed or changed.
     pub filter_counters: crate::pipeline::filter::FilterCounters,
+    /// The redactor's counters, when redaction is on.
+    pub redaction_counters: Option<Arc<crate::pipeline::redact::RedactionCounters>>,
     /// Set once the logger is shut down (or shutting down).
     pub closed: AtomicBool,
     /// Flush and shutdown requests to the worker.
@@ -74,6 +76,7 @@ impl Shared {
         preallocate: usize,
         flush_timeout: Duration,
         flush_on_panic: bool,
+        redaction_counters: Option<Arc<crate::pipeline::redact::RedactionCounters>>,
     ) -> Shared {
         let rings: Vec<Arc<Ring>> = (0..preallocate)
             .map(|_| Arc::new(Ring::new(shape)))
@@ -88,6 +91,7 @@ impl Shared {
             rings_version: AtomicUsize::new(1),
             counters: WorkerCounters::default(),
             filter_counters: Default::default(),
+            redaction_counters,
             closed: AtomicBool::new(false),
             control: Control::default(),
             flush_timeout,
@@ -126,6 +130,7 @@ impl Shared {
         }
         s.add_worker(&self.counters);
         s.add_filters(self.filter_counters.snapshot());
+        s.redacted += self.redaction_counters.as_ref().map_or(0, |c| c.total());
         s.finish()
     }
 }

@@ -29,11 +29,13 @@ pub enum DropReason {
     Shutdown = 5,
     /// The worker could not decode the record (a bug; never expected).
     Corrupt = 6,
+    /// A custom redactor failed under `FailMode::Closed`.
+    RedactionFailed = 7,
 }
 
 impl DropReason {
     /// Every reason, in counter order.
-    pub const ALL: [DropReason; 7] = [
+    pub const ALL: [DropReason; 8] = [
         DropReason::QueueFull,
         DropReason::Reentrant,
         DropReason::Panicked,
@@ -41,6 +43,7 @@ impl DropReason {
         DropReason::SinkError,
         DropReason::Shutdown,
         DropReason::Corrupt,
+        DropReason::RedactionFailed,
     ];
 
     /// Its name in stats and drop summaries.
@@ -53,6 +56,7 @@ impl DropReason {
             DropReason::SinkError => "sink_error",
             DropReason::Shutdown => "shutdown",
             DropReason::Corrupt => "corrupt",
+            DropReason::RedactionFailed => "redaction_failed",
         }
     }
 }
@@ -180,6 +184,8 @@ pub struct Stats {
     pub oversize_dropped: u64,
     /// Oversized records let through whole (`SizeAction::Warn`).
     pub oversize_warned: u64,
+    /// Values and texts redacted (all kinds; see `fapilog::redact`).
+    pub redacted: u64,
     dropped_by: [[u64; LEVELS]; REASONS],
 }
 

@@ -21,12 +21,13 @@ use super::control::Request;
 use super::enrich::Enrichers;
 use super::filter::{Filters, Suppressed};
 use super::format::{Decoded, Formatter};
+use super::redact::{Dropped, FieldAction, Redactor, BLOCKED_MARKER};
 use super::sinks::{SendWait, SinkHandle};
 use crate::clock::Converter;
 use crate::logger::{wake_all_async_waiters, wake_async_waiters, Shared};
 use crate::record::decode::read_header;
 use crate::record::encode::encode_into_vec;
-use crate::record::{Callsite, RecordView, Stamp, HEADER_LEN};
+use crate::record::{Callsite, RecordView, Stamp, Value, HEADER_LEN};
 use crate::ring::Ring;
 use crate::sink::{Batch, Format};
 use crate::stats::DropReason;
@@ -93,6 +94,7 @@ impl Worker {
         formatter: Formatter,
         enrichers: Enrichers,
         filters: Filters,
+        redactor: Option<Redactor>,
     ) -> Worker {
         let mut lanes: Vec<Lane> = Vec::new();
         for (i, s) in sinks.iter().enumerate() {
@@ -125,6 +127,7 @@ impl Worker {
                 formatter,
                 enrichers,
                 filters,
+                redactor,
             },
             summary: DropSummary::new(),
             closing: None,
@@ -375,6 +378,7 @@ struct RecordStages {
     formatter: Formatter,
     enrichers: Enrichers,
     filters: Filters,
+    redactor: Option<Redactor>,
 }
 
 impl RecordStages {
@@ -415,6 +419,7 @@ impl RecordStages {
             formatter,
             enrichers,
             filters,
+            redactor,
         } = self;
         let arena = &*arena;
         // SAFETY: the bytes come from a ring (or the drop-summary buffer),
@@ -453,8 +458,20 @@ impl RecordStages {
             // Decoded, counted by the filter, not written.
             return true;
         }
+        let mut message = view.message;
+        if let Some(r) = redactor {
+            if redact(r, &mut message, &mut fields, arena).is_err() {
+                // A custom redactor failed under `FailMode::Closed`.
+                shared
+                    .counters
+                    .drop_records(DropReason::RedactionFailed, level, 1);
+                return true;
+            }
+        }
         let rec = Decoded {
             view,
+            message,
+            message_truncated: view.message_truncated,
             fields: fields.into_bump_slice(),
             call_fields,
             timestamp_ns,
@@ -471,6 +488,55 @@ impl RecordStages {
         }
         true
     }
+}
+
+/// Redacts a record in place, before any format sees it: the message, then
+/// each field by its name (mask or block) or by a scan of its text. Byte
+/// values that are UTF-8 are scanned too (and written as text if changed).
+fn redact<'a>(
+    r: &Redactor,
+    message: &mut &'a str,
+    fields: &mut [(&'a str, Value<'a>)],
+    arena: &'a Bump,
+) -> Result<(), Dropped> {
+    *message = r.redact_text(None, message, arena)?;
+    for (name, value) in fields.iter_mut() {
+        match r.field_action(name) {
+            FieldAction::Keep => match *value {
+                Value::Str { text, truncated } => {
+                    *value = Value::Str {
+                        text: r.redact_text(Some(name), text, arena)?,
+                        truncated,
+                    }
+                }
+                Value::Bytes { bytes, truncated } => {
+                    if let Ok(text) = std::str::from_utf8(bytes) {
+                        let redacted = r.redact_text(Some(name), text, arena)?;
+                        if !std::ptr::eq(redacted, text) {
+                            *value = Value::Str {
+                                text: redacted,
+                                truncated,
+                            };
+                        }
+                    }
+                }
+                _ => {}
+            },
+            FieldAction::Mask => {
+                *value = Value::Str {
+                    text: arena.alloc_str(r.mask_text()),
+                    truncated: false,
+                }
+            }
+            FieldAction::Block => {
+                *value = Value::Str {
+                    text: BLOCKED_MARKER,
+                    truncated: false,
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A batch no sink holds any more, emptied; a new one if none is free.

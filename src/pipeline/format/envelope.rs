@@ -82,7 +82,7 @@ pub(super) fn write(f: &mut Parts<'_>, plan: &Plan, rec: &Decoded<'_>, out: &mut
     out.extend_from_slice(br#"},"diagnostics":"#);
     out.extend_from_slice(f.diagnostics);
     out.extend_from_slice(&plan.level_logger_message);
-    write_json_text(out, rec.view.message, rec.view.message_truncated);
+    write_json_text(out, rec.message, rec.message_truncated);
     out.extend_from_slice(br#","timestamp":""#);
     f.timestamp(rec.timestamp_ns, out);
     out.extend_from_slice(br#""},"schema_version":"1.1"}"#);

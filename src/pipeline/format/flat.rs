@@ -15,7 +15,7 @@ pub(super) fn write(f: &mut Parts<'_>, plan: &Plan, rec: &Decoded<'_>, out: &mut
     out.push(b'"');
     // `,"level":"INFO","logger":"…","message":`
     out.extend_from_slice(&plan.level_logger_message);
-    write_json_text(out, rec.view.message, rec.view.message_truncated);
+    write_json_text(out, rec.message, rec.message_truncated);
     for (i, (name, value)) in rec.fields.iter().enumerate() {
         out.push(b',');
         match plan.flat_keys.get(i).filter(|_| i < rec.call_fields) {

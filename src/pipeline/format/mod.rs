@@ -18,6 +18,10 @@ use crate::sink::Format;
 /// worker's arena, reset per record) and its wall-clock time.
 pub(crate) struct Decoded<'a> {
     pub view: RecordView<'a>,
+    /// The message, redacted.
+    pub message: &'a str,
+    /// The message was cut at the record size limit.
+    pub message_truncated: bool,
     /// The call's fields (in callsite order), then the bound context's that
     /// the call does not shadow.
     pub fields: &'a [(&'a str, Value<'a>)],

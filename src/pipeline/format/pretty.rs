@@ -55,8 +55,8 @@ pub(super) fn write(
     out.push(b':');
     paint(out, RESET);
     out.push(b' ');
-    json::write_str_contents(out, rec.view.message);
-    if rec.view.message_truncated {
+    json::write_str_contents(out, rec.message);
+    if rec.message_truncated {
         out.extend_from_slice(TRUNCATION_MARKER.as_bytes());
     }
     for (i, (name, value)) in rec.fields.iter().enumerate() {
