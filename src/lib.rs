@@ -59,7 +59,7 @@ pub mod filter {
     pub use crate::pipeline::filter::{Dedupe, RateLimit, Sampling, SizeAction, SizeGuard};
 }
 
-pub use builder::{builder, LoggerBuilder};
+pub use builder::{builder, LoggerBuilder, Preset};
 pub use error::Error;
 pub use level::{current_level, enabled, set_directives, set_level, Directives, Level};
 pub use lifecycle::{flush, shutdown, Guard};

@@ -390,7 +390,11 @@ fn write_stamped<F: Fields + ?Sized>(
     }
     lease.busy.set(true);
     let guard = BusyGuard { lease, ring, level };
-    let policy = policy.unwrap_or(&shape.policy);
+    let policy = policy.unwrap_or(if protected {
+        &shape.protected_policy
+    } else {
+        &shape.policy
+    });
     // SAFETY: this thread holds the lease, so it is the ring's only producer,
     // and `busy` keeps a nested call on this thread from entering `write`.
     let written = unsafe { ring.write(policy, protected, stamp, message, fields) };

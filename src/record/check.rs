@@ -159,6 +159,7 @@ pub fn check_roundtrip(data: &[u8]) {
         protected_reserve: 0,
         policy: WaitPolicy::NO_WAIT,
         protected_from: 8,
+        protected_policy: WaitPolicy::NO_WAIT,
     });
     let block = WaitPolicy {
         wait: Duration::ZERO,

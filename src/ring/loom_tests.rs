@@ -27,6 +27,7 @@ fn claim_publish_consume_and_wrap() {
             protected_reserve: 0,
             policy: WaitPolicy::NO_WAIT,
             protected_from: 8,
+            protected_policy: WaitPolicy::NO_WAIT,
         }));
         let lens = [0usize, 1, 2, 100];
         let producer = {

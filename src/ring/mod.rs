@@ -59,6 +59,8 @@ pub(crate) struct RingShape {
     pub protected_reserve: usize,
     /// What a producer does when the ring is full.
     pub policy: WaitPolicy,
+    /// The same for protected levels (lossless when the builder says so).
+    pub protected_policy: WaitPolicy,
     /// Levels at or above this (as `u8`; 8 = none) are protected: they may
     /// use the reserve, so lower levels are dropped first.
     pub protected_from: u8,

@@ -23,6 +23,7 @@ fn shape(slots: usize, slot_size: usize, reserve: usize) -> RingShape {
         protected_reserve: reserve,
         policy: BLOCK,
         protected_from: Level::Error as u8,
+        protected_policy: BLOCK,
     }
 }
 

@@ -1,5 +1,8 @@
 //! `fapilog::builder()`: settings, validation and install.
 //!
+//! Presets (`presets.rs`) bundle settings per kind of deployment; the
+//! environment (`env.rs`) fills in settings at deploy time.
+//!
 //! | setting | default | meaning |
 //! |---|---|---|
 //! | `level` / `directives` | `INFO` | lowest level recorded, or per-target levels in `RUST_LOG` syntax (see below; also the `max_level_*` features) |
@@ -20,6 +23,8 @@
 //! | `enricher` | none | custom per-record fields |
 //! | `sampling` / `rate_limit` / `dedupe` / `size_guard` | none | consumer-side filters (see `fapilog::filter`) |
 //! | `redaction` | none | secrets masked on the worker (see `fapilog::redact`) |
+//! | `protected_lossless` | false | protected levels wait for space instead of being dropped |
+//! | `preset` | none | a bundle of the above (see [`Preset`]) |
 //! | `flush_on_panic` | false | log panics as CRITICAL and flush from the panic hook |
 //!
 //! The backpressure table, as in the Python library:
@@ -36,6 +41,11 @@
 
 use std::sync::Arc;
 use std::time::Duration;
+
+mod env;
+mod presets;
+
+pub use presets::Preset;
 
 use crate::level::Directives;
 use crate::lifecycle::{install_panic_hook, Guard};
@@ -87,6 +97,21 @@ pub struct LoggerBuilder {
     enrichers: Vec<Box<dyn Enricher>>,
     filters: FilterConfig,
     redaction: Option<RedactionConfig>,
+    /// Protected levels wait for space instead of being dropped.
+    protected_lossless: bool,
+    /// The sink used when none is added.
+    default_sink: DefaultSink,
+    /// Settings made in code (or by a preset the code chose): the
+    /// environment does not fill these in.
+    explicit: Vec<&'static str>,
+}
+
+/// The sink `install()` adds when the code added none.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum DefaultSink {
+    Json,
+    Flat,
+    Pretty,
 }
 
 impl Default for LoggerBuilder {
@@ -117,6 +142,9 @@ impl Default for LoggerBuilder {
             enrichers: Vec::new(),
             filters: FilterConfig::default(),
             redaction: None,
+            protected_lossless: false,
+            default_sink: DefaultSink::Json,
+            explicit: Vec::new(),
         }
     }
 }
@@ -130,6 +158,7 @@ impl LoggerBuilder {
 
     /// The lowest level recorded.
     pub fn level(mut self, level: Level) -> Self {
+        self.explicit.push("level");
         self.directives = Some(level.as_str().to_string());
         self
     }
@@ -138,6 +167,7 @@ impl LoggerBuilder {
     /// (targets match by module-path prefix; the longest wins). Checked at
     /// install; an invalid string fails it, naming the setting.
     pub fn directives(mut self, directives: impl Into<String>) -> Self {
+        self.explicit.push("level");
         self.directives = Some(directives.into());
         self
     }
@@ -179,6 +209,7 @@ impl LoggerBuilder {
     /// then drop the record and count it (`drop_on_full`), or keep waiting
     /// until there is space (lossless).
     pub fn backpressure(mut self, wait: Duration, drop_on_full: bool) -> Self {
+        self.explicit.push("backpressure");
         self.wait = wait;
         self.drop_on_full = drop_on_full;
         self
@@ -186,6 +217,7 @@ impl LoggerBuilder {
 
     /// Slots in each producer ring (a power of two, at least 4).
     pub fn capacity(mut self, slots: usize) -> Self {
+        self.explicit.push("capacity");
         self.capacity = slots;
         self
     }
@@ -193,7 +225,17 @@ impl LoggerBuilder {
     /// Bytes per slot (a power of two, at least 32). A record takes as many
     /// contiguous slots as it needs, up to half the ring.
     pub fn slot_size(mut self, bytes: usize) -> Self {
+        self.explicit.push("slot_size");
         self.slot_size = bytes;
+        self
+    }
+
+    /// Protected levels wait for space (as long as it takes) instead of
+    /// being dropped, whatever the backpressure policy for other levels.
+    /// Default false; true in the `production` and `hardened` presets.
+    pub fn protected_lossless(mut self, on: bool) -> Self {
+        self.explicit.push("protected_lossless");
+        self.protected_lossless = on;
         self
     }
 
@@ -218,6 +260,7 @@ impl LoggerBuilder {
 
     /// Records per hand-off to the sinks, at most.
     pub fn batch_records(mut self, records: usize) -> Self {
+        self.explicit.push("batch_records");
         self.batch_records = records;
         self
     }
@@ -236,6 +279,7 @@ impl LoggerBuilder {
 
     /// How long `flush()` and shutdown wait for the worker and sinks.
     pub fn flush_timeout(mut self, timeout: Duration) -> Self {
+        self.explicit.push("flush_timeout");
         self.flush_timeout = timeout;
         self
     }
@@ -275,6 +319,7 @@ impl LoggerBuilder {
     /// Kubernetes ones) to flat records too (default true; the envelope
     /// always has them in `diagnostics`).
     pub fn enrich_runtime(mut self, on: bool) -> Self {
+        self.explicit.push("enrich_runtime");
         self.enrich_runtime = on;
         self
     }
@@ -296,6 +341,7 @@ impl LoggerBuilder {
     /// Keeps a random share of records (ERROR and above always, unless the
     /// sampling says otherwise). Runs on the worker.
     pub fn sampling(mut self, sampling: Sampling) -> Self {
+        self.explicit.push("sampling");
         self.filters.sampling = Some(sampling);
         self
     }
@@ -327,6 +373,7 @@ impl LoggerBuilder {
     /// `fapilog::redact`). `RedactionConfig::recommended()` turns on every
     /// preset. Off by default; on in the `production` and `hardened` presets.
     pub fn redaction(mut self, config: RedactionConfig) -> Self {
+        self.explicit.push("redaction");
         self.redaction = Some(config);
         self
     }
@@ -394,6 +441,10 @@ impl LoggerBuilder {
                 wait: self.wait,
                 drop_on_full: self.drop_on_full,
             },
+            protected_policy: WaitPolicy {
+                wait: self.wait,
+                drop_on_full: self.drop_on_full && !self.protected_lossless,
+            },
             protected_from: self.protected_from.map_or(8, |l| l as u8),
         })
     }
@@ -433,13 +484,18 @@ impl LoggerBuilder {
     /// cannot open, or when another logger is installed (drop its guard
     /// first). Nothing is left running after an error.
     pub fn install(mut self) -> Result<Guard, Error> {
+        self.apply_env(&|v| std::env::var(v).ok())?;
         let shape = self.validate()?;
         let directives = self.resolve_directives(|v| std::env::var_os(v))?;
         if logger::installed().is_some() {
             return Err(Error::AlreadyInstalled);
         }
         if self.sinks.is_empty() {
-            self.sinks.push(Box::new(Stdout::json()));
+            self.sinks.push(Box::new(match self.default_sink {
+                DefaultSink::Json => Stdout::json(),
+                DefaultSink::Flat => Stdout::flat(),
+                DefaultSink::Pretty => Stdout::pretty(),
+            }));
         }
         for sink in &mut self.sinks {
             sink.open().map_err(|source| Error::SinkOpen {

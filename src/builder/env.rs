@@ -1,0 +1,129 @@
+//! Settings from the environment, for what operators change at deploy time.
+//!
+//! | variable | setting | precedence |
+//! |---|---|---|
+//! | `FAPILOG_LEVEL` | level directives (`info,app::db=debug`) | **overrides the code** |
+//! | `RUST_LOG` | level directives | used when neither the code nor `FAPILOG_LEVEL` set a level |
+//! | `FAPILOG_PRESET` | `dev`, `production`, `serverless`, `hardened`, `minimal` | fills in settings the code did not make |
+//! | `FAPILOG_FORMAT` | default sink: `json` (envelope), `flat`, `pretty` | fills in |
+//! | `FAPILOG_SERVICE`, `FAPILOG_ENV`, `FAPILOG_VERSION` | process fields | fill in |
+//! | `FAPILOG_CAPACITY`, `FAPILOG_SLOT_SIZE` | ring shape | fill in |
+//! | `FAPILOG_BACKPRESSURE_WAIT_MS`, `FAPILOG_DROP_ON_FULL` (`true`/`false`) | backpressure | fill in |
+//! | `FAPILOG_FLUSH_TIMEOUT_MS` | flush and shutdown timeout | fills in |
+//! | `FAPILOG_SAMPLING_RATE` | sampling rate, 0 to 1 | fills in |
+//! | `FAPILOG_REDACTION` | `off`, `credentials`, `recommended` | fills in |
+//!
+//! "Fills in" means: used when the code (or a preset it chose) did not set
+//! the setting. A value that does not parse fails `install()` with an error
+//! naming the variable and the value.
+
+use std::time::Duration;
+
+use super::{DefaultSink, LoggerBuilder, Preset};
+use crate::pipeline::filter::Sampling;
+use crate::pipeline::redact::{Preset as RedactionPreset, RedactionConfig};
+use crate::Error;
+
+/// Reads environment variables (a map in tests).
+pub(super) type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+fn parse<T: std::str::FromStr>(
+    var: &'static str,
+    value: &str,
+    expected: &'static str,
+) -> Result<T, Error> {
+    value
+        .trim()
+        .parse()
+        .map_err(|_| Error::invalid(var, format!("{value:?}"), expected))
+}
+
+impl LoggerBuilder {
+    /// Fills in settings from the environment (see the module table).
+    pub(super) fn apply_env(&mut self, env: Lookup<'_>) -> Result<(), Error> {
+        let get = |var: &str| env(var).filter(|v| !v.trim().is_empty());
+        if let Some(v) = get("FAPILOG_PRESET") {
+            let preset = Preset::parse(&v).ok_or_else(|| {
+                Error::invalid(
+                    "FAPILOG_PRESET",
+                    format!("{v:?}"),
+                    "dev, production, serverless, hardened or minimal",
+                )
+            })?;
+            self.apply_preset(preset, true);
+        }
+        let unset = |b: &LoggerBuilder, setting: &str| !b.explicit.contains(&setting);
+        if let (Some(v), true) = (get("FAPILOG_FORMAT"), unset(self, "format")) {
+            self.default_sink = match v.trim().to_ascii_lowercase().as_str() {
+                "json" | "envelope" => DefaultSink::Json,
+                "flat" => DefaultSink::Flat,
+                "pretty" => DefaultSink::Pretty,
+                _ => {
+                    return Err(Error::invalid(
+                        "FAPILOG_FORMAT",
+                        format!("{v:?}"),
+                        "json, flat or pretty",
+                    ))
+                }
+            };
+        }
+        if let (Some(v), true) = (get("FAPILOG_CAPACITY"), unset(self, "capacity")) {
+            self.capacity = parse("FAPILOG_CAPACITY", &v, "a number of slots (a power of two)")?;
+        }
+        if let (Some(v), true) = (get("FAPILOG_SLOT_SIZE"), unset(self, "slot_size")) {
+            self.slot_size = parse(
+                "FAPILOG_SLOT_SIZE",
+                &v,
+                "a number of bytes (a power of two)",
+            )?;
+        }
+        if unset(self, "backpressure") {
+            if let Some(v) = get("FAPILOG_BACKPRESSURE_WAIT_MS") {
+                self.wait = Duration::from_millis(parse(
+                    "FAPILOG_BACKPRESSURE_WAIT_MS",
+                    &v,
+                    "milliseconds",
+                )?);
+            }
+            if let Some(v) = get("FAPILOG_DROP_ON_FULL") {
+                self.drop_on_full = parse("FAPILOG_DROP_ON_FULL", &v, "true or false")?;
+            }
+        }
+        if let (Some(v), true) = (
+            get("FAPILOG_FLUSH_TIMEOUT_MS"),
+            unset(self, "flush_timeout"),
+        ) {
+            self.flush_timeout =
+                Duration::from_millis(parse("FAPILOG_FLUSH_TIMEOUT_MS", &v, "milliseconds")?);
+        }
+        if let (Some(v), true) = (get("FAPILOG_SAMPLING_RATE"), unset(self, "sampling")) {
+            let rate: f64 = parse("FAPILOG_SAMPLING_RATE", &v, "a rate from 0 to 1")?;
+            let sampling = Sampling::new(rate);
+            sampling.validate().map_err(|_| {
+                Error::invalid(
+                    "FAPILOG_SAMPLING_RATE",
+                    format!("{v:?}"),
+                    "a rate from 0 to 1",
+                )
+            })?;
+            self.filters.sampling = Some(sampling);
+        }
+        if let (Some(v), true) = (get("FAPILOG_REDACTION"), unset(self, "redaction")) {
+            self.redaction = match v.trim().to_ascii_lowercase().as_str() {
+                "off" | "none" => None,
+                "credentials" => {
+                    Some(RedactionConfig::new().with_preset(RedactionPreset::Credentials))
+                }
+                "recommended" | "all" => Some(RedactionConfig::recommended()),
+                _ => {
+                    return Err(Error::invalid(
+                        "FAPILOG_REDACTION",
+                        format!("{v:?}"),
+                        "off, credentials or recommended",
+                    ))
+                }
+            };
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,158 @@
+//! Presets: one line of configuration per kind of deployment.
+//!
+//! | preset | level | default sink | redaction | backpressure | other |
+//! |---|---|---|---|---|---|
+//! | `Dev` | DEBUG | stdout, pretty | none | wait 50 ms, then drop | |
+//! | `Production` | INFO | stdout, envelope JSON | CREDENTIALS | wait 50 ms, then drop; ERROR and above never dropped (they wait) | |
+//! | `Serverless` | INFO | stdout, envelope JSON | CREDENTIALS | drop at once | batches of 64 records, 2 s flush timeout |
+//! | `Hardened` | INFO | stdout, envelope JSON | CREDENTIALS + PCI_DSS + CONTACT_INFO, fail closed | wait 50 ms, then block (lossless) | |
+//! | `Minimal` | INFO | stdout, flat JSON | none | wait 50 ms, then drop | no process fields in flat records |
+//!
+//! A preset sets these as if the code had; settings made after it win
+//! (`builder().preset(Preset::Production).level(Level::Debug)`). The default
+//! sink is used only when no sink is added. `FAPILOG_PRESET` picks a preset
+//! when the code did not, without overriding settings the code made.
+
+use std::time::Duration;
+
+use super::{DefaultSink, LoggerBuilder};
+use crate::pipeline::redact::{FailMode, Preset as RedactionPreset, RedactionConfig};
+use crate::Level;
+
+/// The settings a preset decides.
+const PRESET_SETTINGS: [&str; 8] = [
+    "level",
+    "format",
+    "redaction",
+    "backpressure",
+    "protected_lossless",
+    "batch_records",
+    "flush_timeout",
+    "enrich_runtime",
+];
+
+/// A bundle of settings for a kind of deployment.
+///
+/// | preset | level | default sink | redaction | backpressure | other |
+/// |---|---|---|---|---|---|
+/// | `Dev` | DEBUG | stdout, pretty | none | wait 50 ms, then drop | |
+/// | `Production` | INFO | stdout, envelope JSON | CREDENTIALS | wait 50 ms, then drop; ERROR and above wait instead | |
+/// | `Serverless` | INFO | stdout, envelope JSON | CREDENTIALS | drop at once | batches of 64 records, 2 s flush timeout |
+/// | `Hardened` | INFO | stdout, envelope JSON | CREDENTIALS + PCI_DSS + CONTACT_INFO, fail closed | wait 50 ms, then block (lossless) | |
+/// | `Minimal` | INFO | stdout, flat JSON | none | wait 50 ms, then drop | no process fields in flat records |
+///
+/// Settings made after `preset()` win. `FAPILOG_PRESET` chooses one when
+/// the code did not, without touching what the code set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Preset {
+    /// Verbose, readable, no redaction: a developer's terminal.
+    Dev,
+    /// JSON, credentials redacted, protected levels lossless.
+    Production,
+    /// Small batches, never blocks: short-lived functions.
+    Serverless,
+    /// Every redaction preset, failing closed, lossless.
+    Hardened,
+    /// Lean flat JSON, nothing added.
+    Minimal,
+}
+
+impl Preset {
+    /// Every preset.
+    pub const ALL: [Preset; 5] = [
+        Preset::Dev,
+        Preset::Production,
+        Preset::Serverless,
+        Preset::Hardened,
+        Preset::Minimal,
+    ];
+
+    /// Its name, as `FAPILOG_PRESET` takes it.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Preset::Dev => "dev",
+            Preset::Production => "production",
+            Preset::Serverless => "serverless",
+            Preset::Hardened => "hardened",
+            Preset::Minimal => "minimal",
+        }
+    }
+
+    /// The preset named `name` (case-insensitive).
+    pub fn parse(name: &str) -> Option<Preset> {
+        Preset::ALL
+            .into_iter()
+            .find(|p| p.name().eq_ignore_ascii_case(name.trim()))
+    }
+}
+
+impl LoggerBuilder {
+    /// Applies a preset (see the table in `fapilog::Preset`'s module docs);
+    /// settings made after it win.
+    pub fn preset(mut self, preset: Preset) -> Self {
+        self.apply_preset(preset, false);
+        // A preset the code chose is code: the environment fills in none of
+        // what it decides.
+        self.explicit.extend(PRESET_SETTINGS);
+        self
+    }
+
+    /// Applies `preset`; with `only_unset`, leaves alone every setting the
+    /// code made (for `FAPILOG_PRESET`).
+    pub(super) fn apply_preset(&mut self, preset: Preset, only_unset: bool) {
+        let credentials = || RedactionConfig::new().with_preset(RedactionPreset::Credentials);
+        let (level, sink, redaction, wait, drop_on_full) = match preset {
+            Preset::Dev => (Level::Debug, DefaultSink::Pretty, None, 50, true),
+            Preset::Production => (
+                Level::Info,
+                DefaultSink::Json,
+                Some(credentials()),
+                50,
+                true,
+            ),
+            Preset::Serverless => (Level::Info, DefaultSink::Json, Some(credentials()), 0, true),
+            Preset::Hardened => (
+                Level::Info,
+                DefaultSink::Json,
+                Some(RedactionConfig::recommended().fail_mode(FailMode::Closed)),
+                50,
+                false,
+            ),
+            Preset::Minimal => (Level::Info, DefaultSink::Flat, None, 50, true),
+        };
+        let free = |b: &LoggerBuilder, setting: &str| !only_unset || !b.explicit.contains(&setting);
+        if free(self, "level") {
+            self.directives = Some(level.as_str().to_string());
+        }
+        if free(self, "format") {
+            self.default_sink = sink;
+        }
+        if free(self, "redaction") {
+            self.redaction = redaction;
+        }
+        if free(self, "backpressure") {
+            self.wait = Duration::from_millis(wait);
+            self.drop_on_full = drop_on_full;
+        }
+        if free(self, "protected_lossless") {
+            self.protected_lossless = matches!(preset, Preset::Production | Preset::Hardened);
+        }
+        match preset {
+            Preset::Serverless => {
+                if free(self, "batch_records") {
+                    self.batch_records = 64;
+                }
+                if free(self, "flush_timeout") {
+                    self.flush_timeout = Duration::from_secs(2);
+                }
+            }
+            Preset::Minimal => {
+                if free(self, "enrich_runtime") {
+                    self.enrich_runtime = false;
+                }
+            }
+            _ => {}
+        }
+    }
+}
