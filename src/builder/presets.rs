@@ -147,11 +147,7 @@ impl LoggerBuilder {
                     self.flush_timeout = Duration::from_secs(2);
                 }
             }
-            Preset::Minimal => {
-                if free(self, "enrich_runtime") {
-                    self.enrich_runtime = false;
-                }
-            }
+            Preset::Minimal if free(self, "enrich_runtime") => self.enrich_runtime = false,
             _ => {}
         }
     }
