@@ -302,7 +302,6 @@ fn write<F: Fields + ?Sized>(
     policy: Option<&WaitPolicy>,
 ) -> TryLog {
     let timestamp = clock::now_raw();
-    let level = callsite.level;
     LEASE
         .try_with(|lease| {
             let ring = lease.ring.get();
@@ -317,8 +316,9 @@ fn write<F: Fields + ?Sized>(
             write_leased(lease, ring, callsite, message, fields, policy, timestamp)
         })
         .unwrap_or_else(|_| {
+            // This thread's lease is already torn down (a log call from
+            // another thread-local's destructor at thread exit).
             LATE_DROPS.fetch_add(1, Ordering::Relaxed);
-            let _ = level;
             TryLog::Done
         })
 }

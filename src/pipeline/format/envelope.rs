@@ -41,18 +41,29 @@ pub(super) fn write(f: &mut Parts<'_>, plan: &Plan, rec: &Decoded<'_>, out: &mut
     out.extend_from_slice(br#","message_id":""#);
     f.uuids.write(out);
     out.push(b'"');
-    for key in CONTEXT_KEYS {
-        for &i in plan.context.iter().filter(|&&i| plan.names[i] == key) {
-            if let Some(v) = call(i) {
+    let write_call = |out: &mut Vec<u8>, i: usize| {
+        if let Some(v) = call(i) {
+            out.push(b',');
+            out.extend_from_slice(&plan.keys[i]);
+            write_json_value(out, v);
+        }
+    };
+    if rec.bound().is_empty() {
+        // The common case: the plan's context fields are already in order.
+        for &i in &plan.context {
+            write_call(out, i);
+        }
+    } else {
+        // Merge the bound context keys into the sorted order.
+        for key in CONTEXT_KEYS {
+            for &i in plan.context.iter().filter(|&&i| plan.names[i] == key) {
+                write_call(out, i);
+            }
+            if let Some(v) = bound(key) {
                 out.push(b',');
-                out.extend_from_slice(&plan.keys[i]);
+                json::write_key(out, key);
                 write_json_value(out, v);
             }
-        }
-        if let Some(v) = bound(key) {
-            out.push(b',');
-            json::write_key(out, key);
-            write_json_value(out, v);
         }
     }
     out.extend_from_slice(br#"},"data":{"#);
