@@ -108,6 +108,13 @@ impl Context {
         }
     }
 
+    /// References to this context's innermost scope (tests check that
+    /// records give theirs back).
+    #[doc(hidden)]
+    pub fn __strong_count(&self) -> usize {
+        self.0.as_ref().map_or(0, Arc::strong_count)
+    }
+
     /// True when no field is bound.
     pub fn is_empty(&self) -> bool {
         self.0.is_none()

@@ -265,11 +265,13 @@ thread_local! {
     static LEASE: Lease = const { Lease::new() };
 }
 
-/// Resets the busy flag if user code panics mid-record, and counts the loss.
+/// Resets the busy flag if user code panics mid-record, counts the loss and
+/// gives back the record's count of its bound context.
 struct BusyGuard<'a> {
     lease: &'a Lease,
     ring: &'a Ring,
     level: Level,
+    context: *const Scope,
 }
 
 impl Drop for BusyGuard<'_> {
@@ -279,6 +281,11 @@ impl Drop for BusyGuard<'_> {
         self.ring
             .counters()
             .drop_record(DropReason::Panicked, self.level);
+        if !self.context.is_null() {
+            // SAFETY: the count `write_leased` took for this record, which
+            // was never published (the panic came before the commit).
+            unsafe { Arc::decrement_strong_count(self.context) };
+        }
     }
 }
 
@@ -389,7 +396,12 @@ fn write_stamped<F: Fields + ?Sized>(
         }
     }
     lease.busy.set(true);
-    let guard = BusyGuard { lease, ring, level };
+    let guard = BusyGuard {
+        lease,
+        ring,
+        level,
+        context: stamp.context,
+    };
     let policy = policy.unwrap_or(if protected {
         &shape.protected_policy
     } else {

@@ -149,3 +149,47 @@ fn context_follows_futures_across_threads_of_a_work_stealing_runtime() {
         "nothing leaks into the test thread"
     );
 }
+
+struct Explodes;
+
+impl std::fmt::Display for Explodes {
+    fn fmt(&self, _: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        panic!("Display bug")
+    }
+}
+
+#[test]
+fn records_give_back_their_reference_to_the_bound_context() {
+    let _serial = serial();
+    let sink = Collect::new(Format::Flat);
+    let guard = fapilog::builder().sink(sink.clone()).install().unwrap();
+    let _ctx = fapilog::bind!(request_id = "req-1");
+    let probe = Context::current();
+    let baseline = probe.__strong_count(); // the thread's binding + `probe`
+    for i in 0..1_000u32 {
+        fapilog::info!(i, "fast path");
+        fapilog::info!(i = %i, "checked path");
+    }
+    let previous_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let caught = std::panic::catch_unwind(|| fapilog::info!(bad = %Explodes, "never written"));
+    std::panic::set_hook(previous_hook);
+    assert!(caught.is_err());
+    assert!(fapilog::flush());
+    assert_eq!(
+        probe.__strong_count(),
+        baseline,
+        "every record released its count"
+    );
+    drop(guard);
+    let records = sink
+        .lines()
+        .iter()
+        .filter(|l| !common::is_drop_summary(l))
+        .count();
+    assert_eq!(records, 2_000, "plus the summary of the one drop");
+    assert_eq!(
+        fapilog::stats().dropped_for(fapilog::DropReason::Panicked),
+        1
+    );
+}
