@@ -120,6 +120,34 @@ pub fn planted() -> Vec<Planted> {
         "https://api.example.com/v1?apikey=x&email=eve@example.net",
         "eve@example.net",
     ));
+    // Secrets written as `key=value` / `key: value` inside free text.
+    v.extend([
+        p(
+            "",
+            "login failed for bob password=kv-hunter2-x",
+            "kv-hunter2-x",
+        ),
+        p(
+            "note",
+            r#"Creds { user: "bob", password: "dbg-pw-99" }"#,
+            "dbg-pw-99",
+        ),
+        p(
+            "",
+            r#"payload {"api_key":"kv-api-123","n":1}"#,
+            "kv-api-123",
+        ),
+        p(
+            "detail",
+            "refreshed auth_token: tk-kv-777 at 10:30",
+            "tk-kv-777",
+        ),
+        p(
+            "query",
+            "/cb?user=ann&client_secret=qs-secret-55&state=x",
+            "qs-secret-55",
+        ),
+    ]);
     v
 }
 

@@ -38,11 +38,14 @@ pub enum RedactionKind {
     Truncated,
     /// A custom redactor panicked (counted in every fail mode).
     CustomFailure,
+    /// The value of a `key=value` / `key: value` pair in text whose key names
+    /// a secret.
+    KeyValue,
 }
 
 impl RedactionKind {
     /// Every kind, in counter order.
-    pub const ALL: [RedactionKind; 15] = [
+    pub const ALL: [RedactionKind; 16] = [
         RedactionKind::FieldMask,
         RedactionKind::NamePattern,
         RedactionKind::UrlCredentials,
@@ -58,6 +61,7 @@ impl RedactionKind {
         RedactionKind::Blocked,
         RedactionKind::Truncated,
         RedactionKind::CustomFailure,
+        RedactionKind::KeyValue,
     ];
 
     /// The snake_case name used in stats and metrics (`"url_credentials"`).
@@ -65,6 +69,7 @@ impl RedactionKind {
         match self {
             RedactionKind::FieldMask => "field_mask",
             RedactionKind::NamePattern => "name_pattern",
+            RedactionKind::KeyValue => "key_value",
             RedactionKind::UrlCredentials => "url_credentials",
             RedactionKind::Bearer => "bearer",
             RedactionKind::AwsKey => "aws_key",
@@ -142,7 +147,10 @@ mod tests {
         for (i, (kind, n)) in c.snapshot().into_iter().enumerate() {
             assert_eq!(n, i as u64 + 1, "{kind}");
         }
-        assert_eq!(c.total(), (1..=15).sum::<u64>());
+        assert_eq!(
+            c.total(),
+            (1..=RedactionKind::ALL.len() as u64).sum::<u64>()
+        );
         assert!(format!("{c:?}").contains("\"custom_failure\": 15"));
     }
 }

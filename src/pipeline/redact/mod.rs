@@ -82,6 +82,7 @@ mod cards;
 mod contact;
 mod counters;
 mod digits;
+mod keyvalue;
 mod names;
 mod pem;
 mod presets;
@@ -303,6 +304,8 @@ impl RedactionConfig {
 pub struct Redactor {
     mask_text: Box<str>,
     masked: NameSet,
+    /// Cheap first check of `key=value` keys in text.
+    key_filter: keyvalue::KeyFilter,
     blocked: NameSet,
     name_patterns: bool,
     scanner: Scanner,
@@ -330,6 +333,7 @@ impl Redactor {
         config.block_fields.iter().for_each(|n| blocked.insert(n));
         Redactor {
             mask_text: config.mask_text.into(),
+            key_filter: keyvalue::KeyFilter::new(config.credentials, masked.entries()),
             masked,
             blocked,
             name_patterns: config.credentials,
@@ -375,7 +379,12 @@ impl Redactor {
         arena: &'a Bump,
     ) -> Result<&'a str, Dropped> {
         let mut out = text;
-        let mut hits = self.scanner.find(text, arena);
+        let is_secret_key = |key: &str| {
+            self.masked.matches(key) || (self.name_patterns && names::is_secret_name(key))
+        };
+        let mut hits = self
+            .scanner
+            .find(text, arena, &self.key_filter, &is_secret_key);
         if !hits.is_empty() {
             for hit in hits.iter() {
                 self.counters.add(hit.kind, 1);

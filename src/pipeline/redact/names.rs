@@ -59,6 +59,11 @@ impl NameSet {
         self.plain.is_empty() && self.dotted.is_empty()
     }
 
+    /// Every entry, lowercase.
+    pub(super) fn entries(&self) -> impl Iterator<Item = &[u8]> {
+        self.plain.iter().chain(&self.dotted).map(|e| &**e)
+    }
+
     /// True when `name` matches an entry (see the module docs). Does not
     /// allocate.
     pub(super) fn matches(&self, name: &str) -> bool {

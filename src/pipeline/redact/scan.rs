@@ -12,6 +12,7 @@
 //! | `-----BEGIN ` (memmem) | PEM private keys ([`super::pem`]) |
 //! | digit spans ≥ 12–13 bytes ([`super::windows`], [`super::digits`]) | cards, North American phones |
 //! | `+`/`(` (memchr2) | international and `(NXX)` phones |
+//! | `=`/`:` ([`super::windows`], SSE2) | `key=value` pairs whose key names a secret ([`super::keyvalue`]) |
 //! | each configured pattern (memmem) | literal patterns |
 //!
 //! Detectors run independently and report spans; overlapping spans are
@@ -25,7 +26,7 @@ use memchr::memmem::Finder;
 
 use super::counters::RedactionKind;
 use super::windows::{self, Trigger};
-use super::{cards, contact, pem, tokens, url};
+use super::{cards, contact, keyvalue, pem, tokens, url};
 
 /// A span of the text to mask, and why.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,7 +74,13 @@ impl Scanner {
     }
 
     /// Every secret in `text`. Allocates in `arena` only when one is found.
-    pub(super) fn find<'a>(&self, text: &str, arena: &'a Bump) -> BumpVec<'a, Hit> {
+    pub(super) fn find<'a>(
+        &self,
+        text: &str,
+        arena: &'a Bump,
+        key_filter: &keyvalue::KeyFilter,
+        is_secret_key: &dyn Fn(&str) -> bool,
+    ) -> BumpVec<'a, Hit> {
         let t = text.as_bytes();
         let mut hits = BumpVec::new_in(arena);
         let mut push = |(start, end): (usize, usize), kind| {
@@ -131,27 +138,40 @@ impl Scanner {
         }
         let spans = (self.cards || self.contact).then_some(if self.contact { 12 } else { 13 });
         let mut resume = 0;
-        windows::scan(t, spans, self.credentials, |trigger| match trigger {
-            Trigger::AuthScheme(i) if i >= resume => {
-                if let Some(span) = tokens::auth_scheme_at(t, i) {
-                    push(span, RedactionKind::Bearer);
-                    resume = span.1;
+        windows::scan(
+            t,
+            spans,
+            self.credentials,
+            self.credentials,
+            |trigger| match trigger {
+                Trigger::KeySep(sep) => {
+                    if let Some(span) =
+                        keyvalue::secret_value_after(t, sep, key_filter, is_secret_key)
+                    {
+                        push(span, RedactionKind::KeyValue);
+                    }
                 }
-            }
-            Trigger::AuthScheme(_) => {}
-            Trigger::Span(s, e) => {
-                if self.cards {
-                    cards::cards_in_span(t, s, e, |a, b| push((a, b), RedactionKind::Card));
+                Trigger::AuthScheme(i) if i >= resume => {
+                    if let Some(span) = tokens::auth_scheme_at(t, i) {
+                        push(span, RedactionKind::Bearer);
+                        resume = span.1;
+                    }
                 }
-                if let Some(span) = self
-                    .contact
-                    .then(|| contact::phone_in_span(t, s, e))
-                    .flatten()
-                {
-                    push(span, RedactionKind::Phone);
+                Trigger::AuthScheme(_) => {}
+                Trigger::Span(s, e) => {
+                    if self.cards {
+                        cards::cards_in_span(t, s, e, |a, b| push((a, b), RedactionKind::Card));
+                    }
+                    if let Some(span) = self
+                        .contact
+                        .then(|| contact::phone_in_span(t, s, e))
+                        .flatten()
+                    {
+                        push(span, RedactionKind::Phone);
+                    }
                 }
-            }
-        });
+            },
+        );
         if self.contact {
             for i in memchr::memchr2_iter(b'+', b'(', t) {
                 let span = if t[i] == b'+' {
@@ -202,7 +222,12 @@ mod tests {
 
     fn redact(scanner: &Scanner, s: &str) -> String {
         let arena = Bump::new();
-        let mut hits = scanner.find(s, &arena);
+        let mut hits = scanner.find(
+            s,
+            &arena,
+            &keyvalue::KeyFilter::new(false, std::iter::empty()),
+            &|_| false,
+        );
         apply(s, &mut hits, "***", &arena).to_string()
     }
 
@@ -247,7 +272,14 @@ mod tests {
         let scanner = Scanner::new(true, true, true, &["zzz".into()]);
         let arena = Bump::new();
         let s = "GET /api/v1/users/42 200 in 3.2 ms, order 1234567812345678, basic setup done";
-        assert!(scanner.find(s, &arena).is_empty());
+        assert!(scanner
+            .find(
+                s,
+                &arena,
+                &keyvalue::KeyFilter::new(false, std::iter::empty()),
+                &|_| false
+            )
+            .is_empty());
         assert_eq!(arena.allocated_bytes(), 0);
     }
 }

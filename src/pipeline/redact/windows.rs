@@ -30,14 +30,22 @@ pub(super) enum Trigger {
     Span(usize, usize),
     /// A `b`/`B` followed by `e`/`a` (any case) at this position.
     AuthScheme(usize),
+    /// A `=` or `:` at this position (`key=value` pairs, [`super::keyvalue`]).
+    KeySep(usize),
 }
 
 /// Calls `f` for every digit span of at least `min_len` bytes (when
 /// `spans` is `Some(min_len)`, `2 <= min_len <= 13`) and every `Bearer`/`Basic`
 /// candidate (when `auth`).
-pub(super) fn scan(t: &[u8], spans: Option<usize>, auth: bool, mut f: impl FnMut(Trigger)) {
+pub(super) fn scan(
+    t: &[u8],
+    spans: Option<usize>,
+    auth: bool,
+    key_seps: bool,
+    mut f: impl FnMut(Trigger),
+) {
     assert!(spans.is_none_or(|min_len| (2..=13).contains(&min_len)));
-    if spans.is_none() && !auth {
+    if spans.is_none() && !auth && !key_seps {
         return;
     }
     let (mut resume, mut w) = (0, 0);
@@ -61,6 +69,20 @@ pub(super) fn scan(t: &[u8], spans: Option<usize>, auth: bool, mut f: impl FnMut
                 bits &= bits - 1;
             }
         }
+        if key_seps {
+            let mut bits = if last {
+                m.sep
+            } else {
+                m.sep & ((1 << STEP) - 1)
+            };
+            while bits != 0 {
+                let at = w + bits.trailing_zeros() as usize;
+                if at < t.len() {
+                    f(Trigger::KeySep(at));
+                }
+                bits &= bits - 1;
+            }
+        }
         if let Some(min_len) = spans {
             let runs = (1..min_len).fold(m.class, |r, k| r & (m.class >> k));
             if runs != 0 {
@@ -80,7 +102,7 @@ pub(super) fn scan(t: &[u8], spans: Option<usize>, auth: bool, mut f: impl FnMut
 /// want spans only).
 #[cfg(test)]
 pub(super) fn for_each_span(t: &[u8], min_len: usize, mut f: impl FnMut(usize, usize)) {
-    scan(t, Some(min_len), false, |trigger| {
+    scan(t, Some(min_len), false, false, |trigger| {
         if let Trigger::Span(s, e) = trigger {
             f(s, e)
         }
@@ -93,6 +115,8 @@ struct Masks {
     /// `b`/`B` followed by `e`/`E`/`a`/`A` (bit 63 never: its next byte is
     /// in the next window).
     auth: u64,
+    /// `=` and `:`.
+    sep: u64,
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -101,12 +125,12 @@ fn masks(chunk: &[u8; WINDOW]) -> Masks {
         _mm_cmpeq_epi8, _mm_cmplt_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128,
         _mm_set1_epi8, _mm_sub_epi8,
     };
-    let (mut class, mut b, mut ea) = (0u64, 0u64, 0u64);
+    let (mut class, mut b, mut ea, mut sep) = (0u64, 0u64, 0u64, 0u64);
     for k in 0..WINDOW / 16 {
         // SAFETY: SSE2 is part of the x86_64 baseline, so every intrinsic
         // here is available on any x86_64 CPU; the unaligned load reads bytes
         // 16k..16k+16 of `chunk`, which holds 64.
-        let (c, lower_b, lower_ea) = unsafe {
+        let (c, lower_b, lower_ea, eq_colon) = unsafe {
             let v = _mm_loadu_si128(chunk.as_ptr().add(16 * k).cast());
             // b - '0' < 10 unsigned, as a signed compare after moving the
             // range to the bottom: (b - '0' - 128) < (10 - 128).
@@ -120,33 +144,40 @@ fn masks(chunk: &[u8; WINDOW]) -> Masks {
             let lower_b = _mm_cmpeq_epi8(folded, _mm_set1_epi8(b'b' as i8));
             let lower_e = _mm_cmpeq_epi8(folded, _mm_set1_epi8(b'e' as i8));
             let lower_a = _mm_cmpeq_epi8(folded, _mm_set1_epi8(b'a' as i8));
+            let eq = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'=' as i8));
+            let colon = _mm_cmpeq_epi8(v, _mm_set1_epi8(b':' as i8));
             (
                 _mm_movemask_epi8(class),
                 _mm_movemask_epi8(lower_b),
                 _mm_movemask_epi8(_mm_or_si128(lower_e, lower_a)),
+                _mm_movemask_epi8(_mm_or_si128(eq, colon)),
             )
         };
         class |= u64::from(c as u16) << (16 * k);
         b |= u64::from(lower_b as u16) << (16 * k);
         ea |= u64::from(lower_ea as u16) << (16 * k);
+        sep |= u64::from(eq_colon as u16) << (16 * k);
     }
     Masks {
         class,
         auth: b & (ea >> 1),
+        sep,
     }
 }
 
 #[cfg(not(target_arch = "x86_64"))]
 fn masks(chunk: &[u8; WINDOW]) -> Masks {
-    let (mut class, mut b, mut ea) = (0u64, 0u64, 0u64);
+    let (mut class, mut b, mut ea, mut sep) = (0u64, 0u64, 0u64, 0u64);
     for (k, &byte) in chunk.iter().enumerate() {
         class |= u64::from(byte.is_ascii_digit() || super::digits::is_sep(byte)) << k;
         b |= u64::from(byte | 0x20 == b'b') << k;
         ea |= u64::from(matches!(byte | 0x20, b'e' | b'a')) << k;
+        sep |= u64::from(matches!(byte, b'=' | b':')) << k;
     }
     Masks {
         class,
         auth: b & (ea >> 1),
+        sep,
     }
 }
 
@@ -192,7 +223,7 @@ mod tests {
                 })
                 .collect();
             let mut seen = Vec::new();
-            scan(text.as_bytes(), None, true, |t| {
+            scan(text.as_bytes(), None, true, false, |t| {
                 if let Trigger::AuthScheme(i) = t {
                     seen.push(i)
                 }
