@@ -62,10 +62,7 @@ pub fn shutdown() -> bool {
 }
 
 fn shutdown_epoch(epoch: usize) -> bool {
-    let Some(shared) = logger::installed().filter(|s| s.epoch == epoch) else {
-        return true;
-    };
-    let Some(shared) = logger::unpublish().filter(|s| s.epoch == shared.epoch) else {
+    let Some(shared) = logger::unpublish(epoch) else {
         return true;
     };
     let result = shared.control.shutdown(shared.flush_timeout);

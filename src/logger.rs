@@ -17,7 +17,7 @@
 use std::cell::Cell;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
@@ -28,16 +28,13 @@ use crate::context::Scope;
 use crate::pipeline::control::Control;
 use crate::record::{Callsite, Fields, Stamp};
 use crate::ring::{Ring, RingShape, WaitPolicy};
-use crate::stats::{DropReason, Stats, WorkerCounters};
+use crate::stats::{DropCounters, DropReason, Stats, WorkerCounters};
 use crate::{clock, Level};
 
 /// Epoch of the installed logger; 0 when none is.
 static EPOCH: AtomicUsize = AtomicUsize::new(0);
 /// The installed logger, or the last one (kept for `stats()` after shutdown).
 static CURRENT: Mutex<Option<Arc<Shared>>> = parking_lot::const_mutex(None);
-/// Records logged while this thread's lease was already torn down (from other
-/// thread-local destructors at thread exit).
-static LATE_DROPS: AtomicU64 = AtomicU64::new(0);
 
 /// State shared by callers (through their leases), the worker and `stats()`.
 pub(crate) struct Shared {
@@ -47,12 +44,13 @@ pub(crate) struct Shared {
     /// Bumped whenever a ring is added, so the worker refreshes its list.
     rings_version: AtomicUsize,
     pub counters: WorkerCounters,
+    /// Drops counted against no ring (a thread without a lease): submitted
+    /// and dropped at once, from any thread; rare, so shared atomics.
+    unowned_drops: DropCounters,
     /// Records the consumer-side filters removed or changed.
     pub filter_counters: crate::pipeline::filter::FilterCounters,
     /// The redactor's counters, when redaction is on.
     pub redaction_counters: Option<Arc<crate::pipeline::redact::RedactionCounters>>,
-    /// Set once the logger is shut down (or shutting down).
-    pub closed: AtomicBool,
     /// Flush and shutdown requests to the worker.
     pub control: Control,
     /// How long `flush()` and shutdown wait for the sinks.
@@ -91,8 +89,8 @@ impl Shared {
             rings_version: AtomicUsize::new(1),
             counters: WorkerCounters::default(),
             filter_counters: Default::default(),
+            unowned_drops: DropCounters::default(),
             redaction_counters,
-            closed: AtomicBool::new(false),
             control: Control::default(),
             flush_timeout,
             flush_on_panic,
@@ -129,6 +127,7 @@ impl Shared {
             s.queue_depth += ring.depth() as u64;
         }
         s.add_worker(&self.counters);
+        s.add_unowned(&self.unowned_drops);
         s.add_filters(self.filter_counters.snapshot());
         s.redacted += self.redaction_counters.as_ref().map_or(0, |c| c.total());
         s.finish()
@@ -152,16 +151,18 @@ pub(crate) fn next_epoch() -> usize {
     NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
-/// Stops new records from reaching the installed logger and returns it.
-pub(crate) fn unpublish() -> Option<Arc<Shared>> {
+/// Stops new records from reaching the logger installed as `epoch` and
+/// returns it; `None` (touching nothing) if that logger is not the
+/// installed one. Checked under the lock, so a stale guard can never switch
+/// off a logger installed after it.
+pub(crate) fn unpublish(epoch: usize) -> Option<Arc<Shared>> {
     let current = CURRENT.lock();
-    let shared = current.as_ref()?.clone();
-    if EPOCH.load(Ordering::Acquire) != shared.epoch {
+    let shared = current.as_ref().filter(|s| s.epoch == epoch)?.clone();
+    if EPOCH.load(Ordering::Acquire) != epoch {
         return None;
     }
     crate::level::set_level(None);
     EPOCH.store(0, Ordering::Release);
-    shared.closed.store(true, Ordering::Release);
     Some(shared)
 }
 
@@ -175,9 +176,16 @@ pub(crate) fn installed() -> Option<Arc<Shared>> {
 /// Counters of the installed logger, or of the last one after shutdown.
 pub fn stats() -> Stats {
     let shared = CURRENT.lock().clone();
-    let mut s = shared.map(|s| s.stats()).unwrap_or_default();
-    s.dropped += LATE_DROPS.load(Ordering::Relaxed);
-    s
+    shared.map(|s| s.stats()).unwrap_or_default()
+}
+
+/// Counts a drop against the installed logger when the calling thread has
+/// no ring to count it against (a rare path: it takes a lock).
+#[cold]
+fn drop_unowned(reason: DropReason, level: Level) {
+    if let Some(shared) = installed() {
+        shared.unowned_drops.add(reason, level);
+    }
 }
 
 /// A thread's lease on a ring, and its bound context.
@@ -325,7 +333,7 @@ fn write<F: Fields + ?Sized>(
         .unwrap_or_else(|_| {
             // This thread's lease is already torn down (a log call from
             // another thread-local's destructor at thread exit).
-            LATE_DROPS.fetch_add(1, Ordering::Relaxed);
+            drop_unowned(DropReason::ThreadExit, callsite.level);
             TryLog::Done
         })
 }
@@ -521,7 +529,7 @@ fn drop_async(level: Level) {
     LEASE.with(|lease| {
         let ring = lease.ring.get();
         if ring.is_null() {
-            LATE_DROPS.fetch_add(1, Ordering::Relaxed);
+            drop_unowned(DropReason::QueueFull, level);
         } else {
             // SAFETY: a non-null ring is kept alive by the lease; the counters
             // are written by the thread holding the lease, which we are.

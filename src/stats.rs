@@ -31,11 +31,14 @@ pub enum DropReason {
     Corrupt = 6,
     /// A custom redactor failed under `FailMode::Closed`.
     RedactionFailed = 7,
+    /// Logged from another thread-local's destructor after this thread's
+    /// own state was torn down.
+    ThreadExit = 8,
 }
 
 impl DropReason {
     /// Every reason, in counter order.
-    pub const ALL: [DropReason; 8] = [
+    pub const ALL: [DropReason; 9] = [
         DropReason::QueueFull,
         DropReason::Reentrant,
         DropReason::Panicked,
@@ -44,6 +47,7 @@ impl DropReason {
         DropReason::Shutdown,
         DropReason::Corrupt,
         DropReason::RedactionFailed,
+        DropReason::ThreadExit,
     ];
 
     /// Its name in stats and drop summaries.
@@ -57,6 +61,7 @@ impl DropReason {
             DropReason::Shutdown => "shutdown",
             DropReason::Corrupt => "corrupt",
             DropReason::RedactionFailed => "redaction_failed",
+            DropReason::ThreadExit => "thread_exit",
         }
     }
 }
@@ -74,6 +79,11 @@ fn bump_single_writer(c: &AtomicU64, n: u64) {
 pub(crate) struct DropCounters([[AtomicU64; LEVELS]; REASONS]);
 
 impl DropCounters {
+    /// Counts one drop (shared counters: an atomic add).
+    pub(crate) fn add(&self, reason: DropReason, level: Level) {
+        self.0[reason as usize][level as usize].fetch_add(1, Ordering::Relaxed);
+    }
+
     fn add_into(&self, out: &mut [[u64; LEVELS]; REASONS]) {
         for (r, row) in self.0.iter().enumerate() {
             for (l, c) in row.iter().enumerate() {
@@ -214,10 +224,23 @@ impl Stats {
             DropReason::Panicked,
             DropReason::Shutdown,
             DropReason::Corrupt,
+            DropReason::ThreadExit,
         ]
         .iter()
         .map(|r| self.dropped_for(*r))
         .sum()
+    }
+
+    /// Adds drops counted against no ring (each was submitted too).
+    pub(crate) fn add_unowned(&mut self, c: &DropCounters) {
+        let mut by = [[0u64; LEVELS]; REASONS];
+        c.add_into(&mut by);
+        self.submitted += by.iter().flatten().sum::<u64>();
+        for (row, add) in self.dropped_by.iter_mut().zip(by) {
+            for (n, a) in row.iter_mut().zip(add) {
+                *n += a;
+            }
+        }
     }
 
     pub(crate) fn add_producer(&mut self, c: &ProducerCounters) {

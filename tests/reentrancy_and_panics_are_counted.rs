@@ -190,3 +190,47 @@ fn failing_and_panicking_sinks_are_counted_and_do_not_stop_the_others() {
         assert!(v["dropped"].as_u64().unwrap() >= 2 * N, "{last}");
     }
 }
+
+struct LogsOnDrop;
+
+impl Drop for LogsOnDrop {
+    fn drop(&mut self) {
+        fapilog::info!(from = "a thread-local destructor", "late");
+    }
+}
+
+thread_local! {
+    static LATE: LogsOnDrop = const { LogsOnDrop };
+}
+
+#[test]
+fn a_record_logged_while_a_thread_exits_is_delivered_or_counted() {
+    let _serial = serial();
+    let sink = Collect::new(Format::Flat);
+    let guard = fapilog::builder().sink(sink.clone()).install().unwrap();
+    std::thread::spawn(|| {
+        // Register this destructor first: it then runs after fapilog's own
+        // thread-local is gone (destructors run in reverse order).
+        LATE.with(|_| {});
+        fapilog::info!("early");
+    })
+    .join()
+    .unwrap();
+    drop(guard);
+    let s = fapilog::stats();
+    let late = sink
+        .lines()
+        .iter()
+        .filter(|l| l.contains("\"late\""))
+        .count() as u64;
+    assert_eq!(
+        late + s.dropped_for(DropReason::ThreadExit),
+        1,
+        "delivered or counted: {s:?}"
+    );
+    assert_eq!(
+        s.submitted,
+        s.processed + s.dropped_before_processing(),
+        "{s:?}"
+    );
+}

@@ -284,39 +284,27 @@ impl Worker {
                 self.summary.buf = buf;
                 return;
             };
-            let stamp = Stamp {
-                callsite: &DUPLICATES,
-                timestamp: crate::clock::now_raw(),
-                context: std::ptr::null(),
-            };
+            // Encoded before processing: `s` borrows the filter state.
             let ok = match s {
                 Suppressed::Duplicates {
                     level,
                     target,
                     message,
                     count,
-                } => encode_into_vec(
+                } => encode_own(
                     &mut buf,
-                    stamp,
-                    1 << 12,
+                    &DUPLICATES,
                     format_args!("{count} duplicate records suppressed: {message}"),
                     &(count, level.as_str(), target),
-                    4,
                 ),
-                Suppressed::Evicted { level, count } => encode_into_vec(
+                Suppressed::Evicted { level, count } => encode_own(
                     &mut buf,
-                    stamp,
-                    1 << 12,
+                    &DUPLICATES,
                     format_args!("{count} duplicate records suppressed"),
                     &(count, level.as_str(), "(various)"),
-                    4,
                 ),
             };
-            if ok {
-                let _ = self.stages.process(&buf, &mut self.lanes, &self.shared);
-                self.dispatch(false);
-            }
-            self.summary.buf = buf;
+            self.write_own(buf, ok);
         }
     }
 
@@ -329,29 +317,45 @@ impl Worker {
         };
         let mut buf = std::mem::take(&mut self.summary.buf);
         let window_ms = window.as_millis() as u64;
-        let stamp = Stamp {
-            callsite: &DROP_SUMMARY,
-            timestamp: crate::clock::now_raw(),
-            context: std::ptr::null(),
-        };
-        let ok = encode_into_vec(
+        let ok = encode_own(
             &mut buf,
-            stamp,
-            1 << 12,
+            &DROP_SUMMARY,
             format_args!("fapilog dropped {dropped} records in the last {window_ms} ms"),
             &(dropped, window_ms, total),
-            4,
         );
         if ok {
-            let _ = self.stages.process(&buf, &mut self.lanes, &self.shared);
             self.shared
                 .counters
                 .drop_summaries
                 .fetch_add(1, Ordering::Relaxed);
+        }
+        self.write_own(buf, ok);
+    }
+
+    /// Sends a record the worker encoded itself (in `buf`, when `ok`) down
+    /// the same stages as logged ones, and keeps the buffer for next time.
+    fn write_own(&mut self, buf: Vec<u8>, ok: bool) {
+        if ok {
+            let _ = self.stages.process(&buf, &mut self.lanes, &self.shared);
             self.dispatch(false);
         }
         self.summary.buf = buf;
     }
+}
+
+/// Encodes a record of the worker's own (summaries) into `buf`.
+fn encode_own<F: crate::record::Fields>(
+    buf: &mut Vec<u8>,
+    callsite: &'static Callsite,
+    message: std::fmt::Arguments<'_>,
+    fields: &F,
+) -> bool {
+    let stamp = Stamp {
+        callsite,
+        timestamp: crate::clock::now_raw(),
+        context: std::ptr::null(),
+    };
+    encode_into_vec(buf, stamp, 1 << 12, message, fields, fields.count() + 1)
 }
 
 static DUPLICATES: Callsite = Callsite::new(

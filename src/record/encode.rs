@@ -176,10 +176,7 @@ impl<'g> Encoder<'g> {
     fn tagged<const N: usize>(&mut self, tag: u8, payload: [u8; N]) {
         if self.reserve(1 + N) {
             // SAFETY: `reserve` made `pos..pos + 1 + N` writable and ours.
-            unsafe {
-                *self.base.add(self.pos) = tag;
-                ptr::copy_nonoverlapping(payload.as_ptr(), self.base.add(self.pos + 1), N);
-            }
+            unsafe { raw_fixed(self.base.add(self.pos), tag, payload) };
             self.pos += 1 + N;
         }
     }
@@ -263,15 +260,10 @@ impl<'g> Encoder<'g> {
     #[inline(always)]
     fn var(&mut self, tag: u8, b: &[u8]) {
         if self.reserve(VAR_PREFIX + b.len()) {
-            let len = b.len() as u32;
             // SAFETY: `reserve` made `pos..pos + 5 + len` writable and ours;
-            // `b` is a distinct borrowed slice.
-            unsafe {
-                let p = self.base.add(self.pos);
-                *p = tag;
-                ptr::copy_nonoverlapping(len.to_ne_bytes().as_ptr(), p.add(1), 4);
-                copy_small(b.as_ptr(), p.add(VAR_PREFIX), b.len());
-            }
+            // `b` is a distinct borrowed slice; its length was cut under the
+            // record limit, so it fits in a `u32`.
+            unsafe { raw_var(self.base.add(self.pos), tag, b) };
             self.pos += VAR_PREFIX + b.len();
         }
     }
@@ -367,12 +359,6 @@ pub(crate) unsafe fn raw_var(dst: *mut u8, tag: u8, bytes: &[u8]) -> *mut u8 {
     }
 }
 
-/// The encoding of a static message: tag, pointer and length.
-#[inline(always)]
-pub(crate) fn static_str_payload(s: &'static str) -> [u8; 16] {
-    pack_static(s)
-}
-
 /// `fmt::Write` into the slot, cutting at the size limit.
 struct FmtWriter<'e, 'g> {
     enc: &'e mut Encoder<'g>,
@@ -445,7 +431,8 @@ unsafe fn copy_small(src: *const u8, dst: *mut u8, len: usize) {
     }
 }
 
-fn pack_static(s: &'static str) -> [u8; 16] {
+/// The payload of a static message: pointer and length (see `decode`).
+pub(crate) fn pack_static(s: &'static str) -> [u8; 16] {
     let mut out = [0u8; 16];
     out[..8].copy_from_slice(&(s.as_ptr() as usize as u64).to_ne_bytes());
     out[8..].copy_from_slice(&(s.len() as u64).to_ne_bytes());
