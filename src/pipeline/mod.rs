@@ -5,6 +5,7 @@ pub mod enrich;
 pub(crate) mod filter;
 pub(crate) mod format;
 pub mod json;
+pub(crate) mod outbox;
 pub mod redact;
 pub(crate) mod sinks;
 pub mod timestamp;

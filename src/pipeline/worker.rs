@@ -5,7 +5,7 @@
 //! slots), its fields collected in a bumpalo arena reset after every record
 //! (so it never grows past the largest record), and serialized
 //! once per format into that format's batch. Batches go to the sink threads
-//! when full and at the end of every pass that produced something. When a
+//! when full (see `outbox`) and whenever their sinks are idle. When a
 //! pass finds nothing, the worker backs off: a few yields, then short parks.
 //! Callers never wake it (that would be a system call on their path); it
 //! wakes itself at least every millisecond, and `flush()`/`shutdown()` unpark
@@ -21,15 +21,16 @@ use super::control::Request;
 use super::enrich::Enrichers;
 use super::filter::{Filters, Suppressed};
 use super::format::{Decoded, Formatter};
+use super::outbox::{Lane, Outbox};
 use super::redact::{Dropped, FieldAction, Redactor, BLOCKED_MARKER};
-use super::sinks::{SendWait, SinkHandle};
+use super::sinks::SinkHandle;
 use crate::clock::Converter;
 use crate::logger::{wake_all_async_waiters, wake_async_waiters, Shared};
 use crate::record::decode::read_header;
 use crate::record::encode::encode_into_vec;
 use crate::record::{Callsite, RecordView, Stamp, Value, HEADER_LEN};
 use crate::ring::Ring;
-use crate::sink::{Batch, Format};
+use crate::sink::Format;
 use crate::stats::DropReason;
 use crate::Level;
 
@@ -50,40 +51,14 @@ pub(crate) struct WorkerConfig {
     pub sink_queue: usize,
 }
 
-impl WorkerConfig {
-    /// A batch big enough never to grow in the steady state: a pass may add
-    /// up to `batch_records` records to a batch just short of full.
-    fn new_batch(&self) -> Arc<Batch> {
-        Arc::new(Batch::with_capacity(
-            2 * self.batch_bytes,
-            2 * self.batch_records,
-        ))
-    }
-}
-
-/// Records serialized in one format, and the sinks that want it.
-struct Lane {
-    format: Format,
-    batch: Arc<Batch>,
-    sinks: Vec<usize>,
-}
-
 pub(crate) struct Worker {
     shared: Arc<Shared>,
     cfg: WorkerConfig,
     rings: Vec<Arc<Ring>>,
     rings_version: usize,
-    lanes: Vec<Lane>,
-    sinks: Vec<SinkHandle>,
-    /// Batches sent to sinks, reused once the sinks let go of them.
-    pool: Vec<Arc<Batch>>,
+    outbox: Outbox,
     stages: RecordStages,
     summary: DropSummary,
-    /// The shutdown deadline, once shutting down. From then on a full sink
-    /// queue is waited for (until that deadline) even with the drop policy,
-    /// so the last records and the final drop summary are not dropped just
-    /// because the sink is behind.
-    closing: Option<Instant>,
 }
 
 impl Worker {
@@ -96,31 +71,13 @@ impl Worker {
         filters: Filters,
         redactor: Option<Redactor>,
     ) -> Worker {
-        let mut lanes: Vec<Lane> = Vec::new();
-        for (i, s) in sinks.iter().enumerate() {
-            match lanes.iter_mut().find(|l| l.format == s.format) {
-                Some(lane) => lane.sinks.push(i),
-                None => lanes.push(Lane {
-                    format: s.format,
-                    batch: cfg.new_batch(),
-                    sinks: vec![i],
-                }),
-            }
-        }
-        // Every batch that can be in use at once, allocated now (the pages
-        // are only touched as they fill): one filling, one being written,
-        // and a full queue per lane.
-        let pool = (0..lanes.len() * (cfg.sink_queue + 1))
-            .map(|_| cfg.new_batch())
-            .collect();
+        let outbox = Outbox::new(sinks, &cfg);
         Worker {
             shared,
             cfg,
             rings: Vec::new(),
             rings_version: 0,
-            lanes,
-            sinks,
-            pool,
+            outbox,
             stages: RecordStages {
                 arena: Bump::with_capacity(64 << 10),
                 converter: Converter::new(),
@@ -130,7 +87,6 @@ impl Worker {
                 redactor,
             },
             summary: DropSummary::new(),
-            closing: None,
         }
     }
 
@@ -194,7 +150,7 @@ impl Worker {
             let ring = self.rings[i].clone();
             self.shared.counters.raise_high_water(ring.depth() as u64);
             let Worker {
-                lanes,
+                outbox,
                 stages,
                 shared,
                 cfg,
@@ -203,9 +159,10 @@ impl Worker {
             // SAFETY: this worker is the only consumer of its logger's rings.
             let n = unsafe {
                 ring.consume(cfg.batch_records, |bytes| {
-                    if stages.process(bytes, lanes, shared) {
+                    if stages.process(bytes, outbox.lanes(), shared) {
                         shared.counters.processed.fetch_add(1, Ordering::Relaxed);
                     }
+                    outbox.send_full(shared);
                 })
             };
             total += n;
@@ -215,48 +172,19 @@ impl Worker {
         total
     }
 
-    /// Hands non-empty batches to their sinks and starts fresh ones: every
-    /// batch when `force`, otherwise those that are full or whose sinks are
-    /// all idle (a busy sink gets a bigger batch next time instead).
+    /// Hands batches that are full or whose sinks are idle (every batch
+    /// when `force`) to their sinks.
     fn dispatch(&mut self, force: bool) {
-        for lane in &mut self.lanes {
-            if lane.batch.is_empty() {
-                continue;
-            }
-            let full = lane.batch.len() >= self.cfg.batch_records
-                || lane.batch.as_bytes().len() >= self.cfg.batch_bytes;
-            if !force && !full && !lane.sinks.iter().all(|&i| self.sinks[i].idle()) {
-                continue;
-            }
-            for &i in &lane.sinks {
-                let wait = match (self.cfg.lossless, self.closing) {
-                    (true, _) => SendWait::Forever,
-                    (false, Some(deadline)) => SendWait::Until(deadline),
-                    (false, None) => SendWait::No,
-                };
-                if !self.sinks[i].send(&lane.batch, wait) {
-                    for (r, _) in lane.batch.iter() {
-                        self.shared
-                            .counters
-                            .drop_records(DropReason::SinkFull, r.level, 1);
-                    }
-                }
-            }
-            let fresh = take_free(&mut self.pool, &self.cfg);
-            let sent = std::mem::replace(&mut lane.batch, fresh);
-            self.pool.push(sent);
-        }
+        self.outbox.send(force, &self.shared);
     }
 
     /// Sends a flush (or close) to every sink and waits for the answers.
     fn flush_sinks(&mut self, close: bool, deadline: Instant) -> Vec<String> {
-        self.dispatch(true);
-        let requests = self.sinks.iter().map(|s| s.request(close)).collect();
-        SinkHandle::await_all(&self.sinks, requests, deadline)
+        self.outbox.flush_sinks(close, deadline, &self.shared)
     }
 
     fn finish(mut self, deadline: Instant) {
-        self.closing = Some(deadline);
+        self.outbox.close_by(deadline);
         self.drain();
         // Calls that passed the level gate just before shutdown may still be
         // writing: give them a moment, then take what they published.
@@ -266,9 +194,7 @@ impl Worker {
         self.emit_drop_summary();
         wake_all_async_waiters();
         let late = self.flush_sinks(true, deadline);
-        for s in self.sinks.iter_mut().filter(|s| !late.contains(&s.name)) {
-            s.join();
-        }
+        self.outbox.join_sinks_except(&late);
         self.shared.control.finished(late);
         // The logger is unpublished: woken calls find no logger and return.
         // Calls that register after this see that themselves (`YieldOnce`).
@@ -336,7 +262,7 @@ impl Worker {
     /// the same stages as logged ones, and keeps the buffer for next time.
     fn write_own(&mut self, buf: Vec<u8>, ok: bool) {
         if ok {
-            let _ = self.stages.process(&buf, &mut self.lanes, &self.shared);
+            let _ = self.stages.process(&buf, self.outbox.lanes(), &self.shared);
             self.dispatch(false);
         }
         self.summary.buf = buf;
@@ -481,11 +407,11 @@ impl RecordStages {
             timestamp_ns,
         };
         for lane in lanes.iter_mut() {
-            let batch =
-                Arc::get_mut(&mut lane.batch).expect("a lane's batch is the worker's alone");
+            let format = lane.format();
+            let batch = lane.batch();
             let start = batch.buffer().len();
-            formatter.write(lane.format, &rec, batch.buffer());
-            let text = matches!(lane.format, Format::Pretty { .. });
+            formatter.write(format, &rec, batch.buffer());
+            let text = matches!(format, Format::Pretty { .. });
             if filters.guard_size(batch.buffer(), start, text, counters) {
                 batch.end_record(level, rec.timestamp_ns);
             }
@@ -541,18 +467,6 @@ fn redact<'a>(
         }
     }
     Ok(())
-}
-
-/// A batch no sink holds any more, emptied; a new one if none is free.
-fn take_free(pool: &mut Vec<Arc<Batch>>, cfg: &WorkerConfig) -> Arc<Batch> {
-    match pool.iter().position(|b| Arc::strong_count(b) == 1) {
-        Some(i) => {
-            let mut b = pool.swap_remove(i);
-            Arc::get_mut(&mut b).expect("no other holder").clear();
-            b
-        }
-        None => cfg.new_batch(),
-    }
 }
 
 /// When the last drop summary was written and what it had counted.

@@ -1,0 +1,199 @@
+//! Where serialized records wait for their sinks.
+//!
+//! Each format has a lane: the batch being filled, and the sinks that want
+//! that format. A batch goes to its sinks when it is full (`batch_records`
+//! records or `batch_bytes` bytes, checked after every record), and earlier
+//! whenever all of its sinks are idle. A busy sink thus gets a bigger batch
+//! next time instead of a queue of small ones, and a batch never outgrows the
+//! buffers it was given up front: the bytes only for a single line longer
+//! than `batch_bytes`.
+//!
+//! Sent batches go back to a pool and are reused once no sink holds them, so
+//! the steady state allocates nothing.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use super::sinks::{SendWait, SinkHandle};
+use super::worker::WorkerConfig;
+use crate::logger::Shared;
+use crate::sink::{Batch, Format};
+use crate::stats::DropReason;
+
+/// Records serialized in one format, and the sinks that want it.
+pub(crate) struct Lane {
+    format: Format,
+    batch: Arc<Batch>,
+    sinks: Vec<usize>,
+}
+
+impl Lane {
+    pub(crate) fn format(&self) -> Format {
+        self.format
+    }
+
+    /// The batch being filled.
+    pub(crate) fn batch(&mut self) -> &mut Batch {
+        Arc::get_mut(&mut self.batch).expect("a lane's batch is the worker's alone")
+    }
+}
+
+/// Hand-off sizes, from the builder.
+#[derive(Clone, Copy)]
+struct Limits {
+    records: usize,
+    bytes: usize,
+}
+
+impl Limits {
+    fn reached_by(self, batch: &Batch) -> bool {
+        batch.len() >= self.records || batch.as_bytes().len() >= self.bytes
+    }
+
+    /// A batch with room for everything it can hold before it is handed off:
+    /// `records` records, and `bytes` bytes plus a last line of up to as
+    /// much again.
+    fn new_batch(self) -> Arc<Batch> {
+        Arc::new(Batch::with_capacity(2 * self.bytes, self.records))
+    }
+}
+
+/// The lanes, the sink threads and the pool of free batches.
+pub(crate) struct Outbox {
+    lanes: Vec<Lane>,
+    sinks: Vec<SinkHandle>,
+    pool: Vec<Arc<Batch>>,
+    limits: Limits,
+    lossless: bool,
+    /// The shutdown deadline, once shutting down. From then on a full sink
+    /// queue is waited for (until that deadline) even with the drop policy,
+    /// so the last records and the final drop summary are not dropped just
+    /// because the sink is behind.
+    closing: Option<Instant>,
+}
+
+impl Outbox {
+    pub(crate) fn new(sinks: Vec<SinkHandle>, cfg: &WorkerConfig) -> Outbox {
+        let limits = Limits {
+            records: cfg.batch_records,
+            bytes: cfg.batch_bytes,
+        };
+        let mut lanes: Vec<Lane> = Vec::new();
+        for (i, s) in sinks.iter().enumerate() {
+            match lanes.iter_mut().find(|l| l.format == s.format) {
+                Some(lane) => lane.sinks.push(i),
+                None => lanes.push(Lane {
+                    format: s.format,
+                    batch: limits.new_batch(),
+                    sinks: vec![i],
+                }),
+            }
+        }
+        // Every batch that can be in use at once, allocated now (the pages
+        // are only touched as they fill): per lane, a full queue and one
+        // being written, besides the one filling.
+        let pool = (0..lanes.len() * (cfg.sink_queue + 1))
+            .map(|_| limits.new_batch())
+            .collect();
+        Outbox {
+            lanes,
+            sinks,
+            pool,
+            limits,
+            lossless: cfg.lossless,
+            closing: None,
+        }
+    }
+
+    /// The lanes, for appending a record to each.
+    pub(crate) fn lanes(&mut self) -> &mut [Lane] {
+        &mut self.lanes
+    }
+
+    /// Hands off the batches that are full; called after every record.
+    pub(crate) fn send_full(&mut self, shared: &Shared) {
+        for i in 0..self.lanes.len() {
+            if self.limits.reached_by(&self.lanes[i].batch) {
+                self.send_lane(i, shared);
+            }
+        }
+    }
+
+    /// Hands off the non-empty batches that are full or whose sinks are all
+    /// idle; every non-empty batch when `force`.
+    pub(crate) fn send(&mut self, force: bool, shared: &Shared) {
+        for i in 0..self.lanes.len() {
+            let lane = &self.lanes[i];
+            if lane.batch.is_empty() {
+                continue;
+            }
+            let ready = force
+                || self.limits.reached_by(&lane.batch)
+                || lane.sinks.iter().all(|&s| self.sinks[s].idle());
+            if ready {
+                self.send_lane(i, shared);
+            }
+        }
+    }
+
+    /// Sends lane `i`'s batch to each of its sinks (counting the records a
+    /// full sink queue turned away) and starts a fresh one.
+    fn send_lane(&mut self, i: usize, shared: &Shared) {
+        let wait = match (self.lossless, self.closing) {
+            (true, _) => SendWait::Forever,
+            (false, Some(deadline)) => SendWait::Until(deadline),
+            (false, None) => SendWait::No,
+        };
+        let lane = &mut self.lanes[i];
+        for &s in &lane.sinks {
+            if !self.sinks[s].send(&lane.batch, wait) {
+                for (r, _) in lane.batch.iter() {
+                    shared
+                        .counters
+                        .drop_records(DropReason::SinkFull, r.level, 1);
+                }
+            }
+        }
+        let fresh = take_free(&mut self.pool, self.limits);
+        let sent = std::mem::replace(&mut lane.batch, fresh);
+        self.pool.push(sent);
+    }
+
+    /// From now on, waits for room in full sink queues until `deadline`.
+    pub(crate) fn close_by(&mut self, deadline: Instant) {
+        self.closing = Some(deadline);
+    }
+
+    /// Sends every batch, then a flush (or close) to every sink, and waits
+    /// for the answers until `deadline`. Returns the sinks that did not
+    /// answer in time.
+    pub(crate) fn flush_sinks(
+        &mut self,
+        close: bool,
+        deadline: Instant,
+        shared: &Shared,
+    ) -> Vec<String> {
+        self.send(true, shared);
+        let requests = self.sinks.iter().map(|s| s.request(close)).collect();
+        SinkHandle::await_all(&self.sinks, requests, deadline)
+    }
+
+    /// Joins the threads of the sinks that answered their close.
+    pub(crate) fn join_sinks_except(&mut self, late: &[String]) {
+        for s in self.sinks.iter_mut().filter(|s| !late.contains(&s.name)) {
+            s.join();
+        }
+    }
+}
+
+/// A batch no sink holds any more, emptied; a new one if none is free.
+fn take_free(pool: &mut Vec<Arc<Batch>>, limits: Limits) -> Arc<Batch> {
+    match pool.iter().position(|b| Arc::strong_count(b) == 1) {
+        Some(i) => {
+            let mut b = pool.swap_remove(i);
+            Arc::get_mut(&mut b).expect("no other holder").clear();
+            b
+        }
+        None => limits.new_batch(),
+    }
+}
