@@ -403,6 +403,25 @@ fn write_stamped<F: Fields + ?Sized>(
             return true;
         }
     }
+    write_checked(lease, ring, stamp, message, fields, policy, protected)
+}
+
+/// The general path: user code (`Display`, `Debug`, format arguments) may
+/// run while the record is written, so the re-entrancy guard is set, and the
+/// encoder checks every write. Out of line, so that a call site holds only
+/// the fast path.
+#[inline(never)]
+fn write_checked<F: Fields + ?Sized>(
+    lease: &Lease,
+    ring: &Ring,
+    stamp: &Stamp,
+    message: std::fmt::Arguments<'_>,
+    fields: &F,
+    policy: Option<&WaitPolicy>,
+    protected: bool,
+) -> bool {
+    let shape = ring.shape();
+    let level = stamp.callsite.level;
     lease.busy.set(true);
     let guard = BusyGuard {
         lease,

@@ -432,6 +432,7 @@ unsafe fn copy_small(src: *const u8, dst: *mut u8, len: usize) {
 }
 
 /// The payload of a static message: pointer and length (see `decode`).
+#[inline(always)]
 pub(crate) fn pack_static(s: &'static str) -> [u8; 16] {
     let mut out = [0u8; 16];
     out[..8].copy_from_slice(&(s.as_ptr() as usize as u64).to_ne_bytes());
