@@ -23,7 +23,9 @@ pub enum DropReason {
     Panicked = 2,
     /// A sink's hand-off queue was full (drop policy only).
     SinkFull = 3,
-    /// A sink returned an error or panicked while writing the record.
+    /// A sink returned an error or panicked while writing the record, and
+    /// no fallback sink wrote it instead (there is none, its queue was
+    /// full, or it failed too).
     SinkError = 4,
     /// Still in the ring when shutdown gave up waiting.
     Shutdown = 5,
@@ -126,6 +128,7 @@ impl ProducerCounters {
 pub(crate) struct WorkerCounters {
     pub processed: AtomicU64,
     pub delivered: AtomicU64,
+    pub fallback: AtomicU64,
     pub sink_errors: AtomicU64,
     pub sink_panics: AtomicU64,
     pub high_water: AtomicU64,
@@ -149,11 +152,13 @@ impl WorkerCounters {
 /// Records are counted once each: `submitted` counts every enabled call,
 /// including those later dropped. Once the logger is drained,
 /// `submitted == processed + dropped_before_processing` and every processed
-/// record was either delivered to each sink or counted under `SinkFull` /
+/// record, for each sink, was exactly one of: delivered to that sink
+/// (`delivered`), written by the fallback sink in its place after the sink
+/// failed (`fallback`), or dropped and counted under `SinkFull` /
 /// `SinkError` for that sink. The worker's own drop summaries are not
 /// `processed` (they were never submitted) but are delivered like records:
-/// with one sink, `processed + drop_summaries == delivered + SinkFull +
-/// SinkError` drops.
+/// with one sink, `processed + drop_summaries == delivered + fallback +
+/// SinkFull + SinkError` drops.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Stats {
     /// Enabled log calls (records offered to the ring).
@@ -161,15 +166,21 @@ pub struct Stats {
     /// Records the worker decoded and serialized (drop summaries excluded).
     pub processed: u64,
     /// Record deliveries to sinks (a record sent to two sinks counts twice;
-    /// drop summaries included).
+    /// drop summaries included). Records the fallback wrote for a failed
+    /// sink are not in here but in `fallback`.
     pub delivered: u64,
+    /// Records rescued by the fallback sink (`LoggerBuilder::fallback`): a
+    /// sink failed to write them (counted in `sink_errors`/`sink_panics`)
+    /// and the fallback wrote them instead. Neither `delivered` nor
+    /// `dropped`. A record two sinks failed is rescued, and counted, twice.
+    pub fallback: u64,
     /// Records lost, all reasons and levels together.
     pub dropped: u64,
     /// Records that had a value cut at the record size limit (still delivered).
     pub truncated: u64,
-    /// Errors returned by sinks.
+    /// Errors returned by sinks (the fallback sink included).
     pub sink_errors: u64,
-    /// Panics caught in sinks.
+    /// Panics caught in sinks (the fallback sink included).
     pub sink_panics: u64,
     /// Slots waiting in the rings now.
     pub queue_depth: u64,
@@ -253,6 +264,7 @@ impl Stats {
     pub(crate) fn add_worker(&mut self, c: &WorkerCounters) {
         self.processed += c.processed.load(Ordering::Relaxed);
         self.delivered += c.delivered.load(Ordering::Relaxed);
+        self.fallback += c.fallback.load(Ordering::Relaxed);
         self.sink_errors += c.sink_errors.load(Ordering::Relaxed);
         self.sink_panics += c.sink_panics.load(Ordering::Relaxed);
         self.queue_high_water = self

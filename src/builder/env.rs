@@ -12,14 +12,24 @@
 //! | `FAPILOG_FLUSH_TIMEOUT_MS` | flush and shutdown timeout | fills in |
 //! | `FAPILOG_SAMPLING_RATE` | sampling rate, 0 to 1 | fills in |
 //! | `FAPILOG_REDACTION` | `off`, `credentials`, `recommended` | fills in |
+//! | `FAPILOG_FALLBACK_DIR` | a file fallback in this directory | **overrides** the presets (on, and here); not a fallback sink set in code |
 //!
 //! "Fills in" means: used when the code (or a preset it chose) did not set
 //! the setting. A value that does not parse fails `install()` with an error
 //! naming the variable and the value.
+//!
+//! `FAPILOG_FALLBACK_DIR` is a deploy-time switch: unless the code set a
+//! fallback sink (`LoggerBuilder::fallback`), which it leaves alone, the
+//! logger gets the file fallback (see `Preset`) in that directory, whatever
+//! the preset: the `production` preset's moves there, and any other
+//! configuration (a preset chosen in code included) gets one. A directory
+//! that cannot be created or written fails `install()`, naming the variable
+//! and the path.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
-use super::{DefaultSink, LoggerBuilder, Preset};
+use super::{DefaultSink, Fallback, LoggerBuilder, Preset};
 use crate::pipeline::filter::Sampling;
 use crate::pipeline::redact::{Preset as RedactionPreset, RedactionConfig};
 use crate::Error;
@@ -107,6 +117,15 @@ impl LoggerBuilder {
                 )
             })?;
             self.filters.sampling = Some(sampling);
+        }
+        if let Some(v) = get("FAPILOG_FALLBACK_DIR") {
+            // Checked when the file fallback opens at install. Not a "fill
+            // in": a preset's "no fallback" gives way, only a sink given in
+            // code does not.
+            self.fallback_dir = Some(PathBuf::from(v));
+            if !matches!(self.fallback, Fallback::Sink(_)) {
+                self.fallback = Fallback::File;
+            }
         }
         if let (Some(v), true) = (get("FAPILOG_REDACTION"), unset(self, "redaction")) {
             self.redaction = match v.trim().to_ascii_lowercase().as_str() {

@@ -7,6 +7,7 @@
 //! |---|---|---|
 //! | `level` / `directives` | `INFO` | lowest level recorded, or per-target levels in `RUST_LOG` syntax (see below; also the `max_level_*` features) |
 //! | `sink` | `Stdout::json()` if none | where records go; one thread per sink |
+//! | `fallback` | none; a rotating file in the `production` preset or with `FAPILOG_FALLBACK_DIR` | where a batch a sink failed to write goes instead of being dropped; its own thread |
 //! | `backpressure(wait, drop_on_full)` | `(50 ms, true)` | when a ring is full: wait up to `wait`, then drop and count (`true`) or keep waiting (`false`) |
 //! | `capacity` | 4096 | slots per producer ring (a power of two) |
 //! | `slot_size` | 128 | bytes per slot (a power of two, at least 32) |
@@ -39,6 +40,7 @@
 //! Memory: each thread that logs holds `capacity × slot_size` bytes (512 KiB
 //! with the defaults), allocated and touched on its first call.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -54,7 +56,7 @@ use crate::pipeline::enrich::{Enricher, Enrichers, ProcessInfo};
 use crate::pipeline::filter::{Dedupe, FilterConfig, Filters, RateLimit, Sampling, SizeGuard};
 use crate::pipeline::format::Formatter;
 use crate::pipeline::redact::{RedactionConfig, Redactor};
-use crate::pipeline::sinks::SinkHandle;
+use crate::pipeline::sinks::{Role, SinkHandle, SinkThreads};
 use crate::pipeline::timestamp::Precision;
 use crate::pipeline::worker::{Worker, WorkerConfig};
 use crate::record::HEADER_LEN;
@@ -72,6 +74,9 @@ pub fn builder() -> LoggerBuilder {
 #[must_use = "a builder does nothing until `.install()`"]
 pub struct LoggerBuilder {
     sinks: Vec<Box<dyn Sink>>,
+    fallback: Fallback,
+    /// `FAPILOG_FALLBACK_DIR`: where the file fallback writes.
+    fallback_dir: Option<PathBuf>,
     /// Level directives given in code (`level()` or `directives()`).
     directives: Option<String>,
     wait: Duration,
@@ -106,6 +111,16 @@ pub struct LoggerBuilder {
     explicit: Vec<&'static str>,
 }
 
+/// The fallback sink, as configured.
+enum Fallback {
+    None,
+    /// Given in code (`LoggerBuilder::fallback`).
+    Sink(Box<dyn Sink>),
+    /// The file fallback of the `production` preset and of
+    /// `FAPILOG_FALLBACK_DIR` (see `presets::file_fallback`), made at install.
+    File,
+}
+
 /// The sink `install()` adds when the code added none.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum DefaultSink {
@@ -118,6 +133,8 @@ impl Default for LoggerBuilder {
     fn default() -> Self {
         LoggerBuilder {
             sinks: Vec::new(),
+            fallback: Fallback::None,
+            fallback_dir: None,
             directives: None,
             wait: Duration::from_millis(50),
             drop_on_full: true,
@@ -153,6 +170,64 @@ impl LoggerBuilder {
     /// Adds a sink. Without any, records go to `Stdout::json()`.
     pub fn sink(mut self, sink: impl Sink) -> Self {
         self.sinks.push(Box::new(sink));
+        self
+    }
+
+    /// Sets the logger's fallback sink (one; a second call replaces the
+    /// first): where a batch goes when a sink fails to write it, instead of
+    /// being dropped.
+    ///
+    /// When a sink's `write_batch` returns an error or panics, its thread
+    /// counts the failure (`stats().sink_errors` / `sink_panics`) and hands
+    /// the same batch, the lines as serialized for that sink (the
+    /// fallback's own [`Sink::format`] is not used), to the fallback's
+    /// queue (`sink_queue` batches) without waiting. The fallback runs on a
+    /// thread of its own and counts the records it writes in
+    /// `stats().fallback`: they are neither `delivered` nor `dropped`. When
+    /// there is no room in its queue, or it fails too (counted in
+    /// `sink_errors` / `sink_panics` as well), the records are dropped and
+    /// counted `DropReason::SinkError`, as without a fallback.
+    ///
+    /// The fallback is opened at install (an error fails it, naming the
+    /// sink), flushed by `fapilog::flush()`, and flushed and closed at
+    /// shutdown after the sinks that feed it, so a batch failed during their
+    /// last flush still reaches it.
+    ///
+    /// The `production` preset and `FAPILOG_FALLBACK_DIR` set a rotating
+    /// file fallback (see [`Preset`]); a fallback set in code wins over
+    /// both, whether set before or after `preset()`.
+    ///
+    /// ```
+    /// use fapilog::sink::{Batch, File, Sink};
+    ///
+    /// /// A sink whose destination is gone.
+    /// struct Unreachable;
+    ///
+    /// impl Sink for Unreachable {
+    ///     fn name(&self) -> &str { "unreachable" }
+    ///     fn write_batch(&mut self, _: &Batch) -> std::io::Result<()> {
+    ///         Err(std::io::Error::other("connection refused"))
+    ///     }
+    /// }
+    ///
+    /// let dir = std::env::temp_dir().join(format!("fapilog-doc-fallback-{}", std::process::id()));
+    /// let guard = fapilog::builder()
+    ///     .sink(Unreachable)
+    ///     // What it cannot write is kept on disk instead.
+    ///     .fallback(File::new(&dir).rotate_bytes(10 << 20).keep_files(10))
+    ///     .install()?;
+    /// fapilog::info!(order = 42, "order placed");
+    /// assert!(guard.shutdown());
+    ///
+    /// let stats = fapilog::stats();
+    /// assert_eq!((stats.fallback, stats.dropped), (1, 0));
+    /// assert!(std::fs::read_to_string(dir.join("fapilog.log"))?.contains("order placed"));
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn fallback(mut self, sink: impl Sink) -> Self {
+        self.explicit.push("fallback");
+        self.fallback = Fallback::Sink(Box::new(sink));
         self
     }
 
@@ -497,6 +572,7 @@ impl LoggerBuilder {
                 DefaultSink::Pretty => Stdout::pretty(),
             }));
         }
+        let fallback = self.open_fallback()?;
         for sink in &mut self.sinks {
             sink.open().map_err(|source| Error::SinkOpen {
                 sink: sink.name().to_string(),
@@ -513,10 +589,29 @@ impl LoggerBuilder {
             self.flush_on_panic,
             redactor.as_ref().map(|r| r.counters().clone()),
         ));
+        // The fallback first: every sink thread gets a sender into its queue.
+        let fallback = match fallback {
+            Some(f) => Some(SinkHandle::spawn(
+                f,
+                Role::Fallback,
+                self.sink_queue,
+                shared.clone(),
+            )?),
+            None => None,
+        };
         let mut sinks = Vec::with_capacity(self.sinks.len());
         for sink in self.sinks.drain(..) {
-            sinks.push(SinkHandle::spawn(sink, self.sink_queue, shared.clone())?);
+            let role = Role::Sink {
+                fallback: fallback.as_ref().map(SinkHandle::feed),
+            };
+            sinks.push(SinkHandle::spawn(
+                sink,
+                role,
+                self.sink_queue,
+                shared.clone(),
+            )?);
         }
+        let sinks = SinkThreads { sinks, fallback };
         let process = self.process_info();
         let flat_process = if self.enrich_runtime {
             process.flat_json()
@@ -587,6 +682,37 @@ impl LoggerBuilder {
             install_panic_hook();
         }
         Ok(Guard { epoch })
+    }
+
+    /// Makes and opens the fallback sink, if any. An unusable directory for
+    /// the file fallback fails naming `FAPILOG_FALLBACK_DIR` when it came
+    /// from there, else `fallback`.
+    fn open_fallback(&mut self) -> Result<Option<Box<dyn Sink>>, Error> {
+        match std::mem::replace(&mut self.fallback, Fallback::None) {
+            Fallback::None => Ok(None),
+            Fallback::Sink(mut sink) => {
+                sink.open().map_err(|source| Error::SinkOpen {
+                    sink: format!("{} (fallback)", sink.name()),
+                    source,
+                })?;
+                Ok(Some(sink))
+            }
+            Fallback::File => {
+                let (dir, setting) = match self.fallback_dir.take() {
+                    Some(dir) => (dir, "FAPILOG_FALLBACK_DIR"),
+                    None => (presets::default_fallback_dir(), "fallback"),
+                };
+                let mut file = presets::file_fallback(&dir);
+                file.open().map_err(|e| {
+                    Error::invalid(
+                        setting,
+                        format!("{} ({e})", dir.display()),
+                        "a directory fapilog can create and write its fallback file in",
+                    )
+                })?;
+                Ok(Some(Box::new(file)))
+            }
+        }
     }
 
     /// The process fields, computed once (see `pipeline/enrich.rs`).

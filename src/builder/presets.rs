@@ -1,26 +1,59 @@
 //! Presets: one line of configuration per kind of deployment.
 //!
-//! | preset | level | default sink | redaction | backpressure | other |
-//! |---|---|---|---|---|---|
-//! | `Dev` | DEBUG | stdout, pretty | none | wait 50 ms, then drop | |
-//! | `Production` | INFO | stdout, envelope JSON | CREDENTIALS | wait 50 ms, then drop; ERROR and above never dropped (they wait) | |
-//! | `Serverless` | INFO | stdout, envelope JSON | CREDENTIALS | drop at once | batches of 64 records, 2 s flush timeout |
-//! | `Hardened` | INFO | stdout, envelope JSON | CREDENTIALS + PCI_DSS + CONTACT_INFO, fail closed | wait 50 ms, then block (lossless) | |
-//! | `Minimal` | INFO | stdout, flat JSON | none | wait 50 ms, then drop | no process fields in flat records |
+//! | preset | level | default sink | redaction | backpressure | fallback | other |
+//! |---|---|---|---|---|---|---|
+//! | `Dev` | DEBUG | stdout, pretty | none | wait 50 ms, then drop | none | |
+//! | `Production` | INFO | stdout, envelope JSON | CREDENTIALS | wait 50 ms, then drop; ERROR and above never dropped (they wait) | rotating file (below) | |
+//! | `Serverless` | INFO | stdout, envelope JSON | CREDENTIALS | drop at once | none | batches of 64 records, 2 s flush timeout |
+//! | `Hardened` | INFO | stdout, envelope JSON | CREDENTIALS + PCI_DSS + CONTACT_INFO, fail closed | wait 50 ms, then block (lossless) | none | |
+//! | `Minimal` | INFO | stdout, flat JSON | none | wait 50 ms, then drop | none | no process fields in flat records |
 //!
 //! A preset sets these as if the code had; settings made after it win
 //! (`builder().preset(Preset::Production).level(Level::Debug)`). The default
-//! sink is used only when no sink is added. `FAPILOG_PRESET` picks a preset
-//! when the code did not, without overriding settings the code made.
+//! sink is used only when no sink is added, and likewise the preset's
+//! fallback only when the code set none (`LoggerBuilder::fallback`, before
+//! or after the preset). `FAPILOG_PRESET` picks a preset when the code did
+//! not, without overriding settings the code made.
+//!
+//! The file fallback (of `production`, and of any configuration when
+//! `FAPILOG_FALLBACK_DIR` is set) is a rotating [`File`] sink writing
+//! `fallback.log` in `$FAPILOG_FALLBACK_DIR`, else in `fapilog-fallback`
+//! under [`std::env::temp_dir`]; it rotates at 10 MiB and keeps 10 rotated
+//! files, so it never takes much more than 110 MiB. Its lines are those
+//! serialized for the sink that failed. An unusable directory fails
+//! `install()`, naming `FAPILOG_FALLBACK_DIR` (or `fallback` for the default
+//! directory) and the path.
 
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::{DefaultSink, LoggerBuilder};
+use super::{DefaultSink, Fallback, LoggerBuilder};
 use crate::pipeline::redact::{FailMode, Preset as RedactionPreset, RedactionConfig};
+use crate::sink::File;
 use crate::Level;
 
+/// The file fallback rotates at this size…
+pub(super) const FALLBACK_ROTATE_BYTES: u64 = 10 << 20;
+/// …and keeps this many rotated files.
+pub(super) const FALLBACK_KEEP_FILES: usize = 10;
+/// The file fallback's current file.
+pub(super) const FALLBACK_FILE_NAME: &str = "fallback.log";
+
+/// Where the file fallback writes without `FAPILOG_FALLBACK_DIR`.
+pub(super) fn default_fallback_dir() -> PathBuf {
+    std::env::temp_dir().join("fapilog-fallback")
+}
+
+/// The file fallback in `dir` (see the module docs).
+pub(super) fn file_fallback(dir: &Path) -> File {
+    File::new(dir)
+        .file_name(FALLBACK_FILE_NAME)
+        .rotate_bytes(FALLBACK_ROTATE_BYTES)
+        .keep_files(FALLBACK_KEEP_FILES)
+}
+
 /// The settings a preset decides.
-const PRESET_SETTINGS: [&str; 8] = [
+const PRESET_SETTINGS: [&str; 9] = [
     "level",
     "format",
     "redaction",
@@ -29,17 +62,25 @@ const PRESET_SETTINGS: [&str; 8] = [
     "batch_records",
     "flush_timeout",
     "enrich_runtime",
+    "fallback",
 ];
 
 /// A bundle of settings for a kind of deployment.
 ///
-/// | preset | level | default sink | redaction | backpressure | other |
-/// |---|---|---|---|---|---|
-/// | `Dev` | DEBUG | stdout, pretty | none | wait 50 ms, then drop | |
-/// | `Production` | INFO | stdout, envelope JSON | CREDENTIALS | wait 50 ms, then drop; ERROR and above wait instead | |
-/// | `Serverless` | INFO | stdout, envelope JSON | CREDENTIALS | drop at once | batches of 64 records, 2 s flush timeout |
-/// | `Hardened` | INFO | stdout, envelope JSON | CREDENTIALS + PCI_DSS + CONTACT_INFO, fail closed | wait 50 ms, then block (lossless) | |
-/// | `Minimal` | INFO | stdout, flat JSON | none | wait 50 ms, then drop | no process fields in flat records |
+/// | preset | level | default sink | redaction | backpressure | fallback | other |
+/// |---|---|---|---|---|---|---|
+/// | `Dev` | DEBUG | stdout, pretty | none | wait 50 ms, then drop | none | |
+/// | `Production` | INFO | stdout, envelope JSON | CREDENTIALS | wait 50 ms, then drop; ERROR and above wait instead | rotating file | |
+/// | `Serverless` | INFO | stdout, envelope JSON | CREDENTIALS | drop at once | none | batches of 64 records, 2 s flush timeout |
+/// | `Hardened` | INFO | stdout, envelope JSON | CREDENTIALS + PCI_DSS + CONTACT_INFO, fail closed | wait 50 ms, then block (lossless) | none | |
+/// | `Minimal` | INFO | stdout, flat JSON | none | wait 50 ms, then drop | none | no process fields in flat records |
+///
+/// The rotating file fallback writes `fallback.log` in
+/// `$FAPILOG_FALLBACK_DIR`, else in `<temp dir>/fapilog-fallback`, rotating
+/// at 10 MiB and keeping 10 rotated files. `FAPILOG_FALLBACK_DIR` also gives
+/// the other presets one; a fallback set in code
+/// ([`LoggerBuilder::fallback`](crate::LoggerBuilder::fallback)) is kept
+/// instead, whether set before or after `preset()`.
 ///
 /// Settings made after `preset()` win. `FAPILOG_PRESET` chooses one when
 /// the code did not, without touching what the code set.
@@ -134,6 +175,14 @@ impl LoggerBuilder {
         if free(self, "backpressure") {
             self.wait = Duration::from_millis(wait);
             self.drop_on_full = drop_on_full;
+        }
+        // Like the default sink, a default: a fallback sink the code gave is
+        // kept, whenever it was given.
+        if free(self, "fallback") && !matches!(self.fallback, Fallback::Sink(_)) {
+            self.fallback = match preset {
+                Preset::Production => Fallback::File,
+                _ => Fallback::None,
+            };
         }
         if free(self, "protected_lossless") {
             self.protected_lossless = matches!(preset, Preset::Production | Preset::Hardened);

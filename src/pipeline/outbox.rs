@@ -10,11 +10,15 @@
 //!
 //! Sent batches go back to a pool and are reused once no sink holds them, so
 //! the steady state allocates nothing.
+//!
+//! The fallback sink, if any, is in no lane: only the sinks' threads send it
+//! batches (those they failed to write). It is flushed and closed after the
+//! sinks, so a batch that fails during their last flush still reaches it.
 
 use std::sync::Arc;
 use std::time::Instant;
 
-use super::sinks::{SendWait, SinkHandle};
+use super::sinks::{SendWait, SinkHandle, SinkThreads};
 use super::worker::WorkerConfig;
 use crate::logger::Shared;
 use crate::sink::{Batch, Format};
@@ -62,6 +66,8 @@ impl Limits {
 pub(crate) struct Outbox {
     lanes: Vec<Lane>,
     sinks: Vec<SinkHandle>,
+    /// The fallback sink's thread, fed by the sinks' threads.
+    fallback: Option<SinkHandle>,
     pool: Vec<Arc<Batch>>,
     limits: Limits,
     lossless: bool,
@@ -73,7 +79,8 @@ pub(crate) struct Outbox {
 }
 
 impl Outbox {
-    pub(crate) fn new(sinks: Vec<SinkHandle>, cfg: &WorkerConfig) -> Outbox {
+    pub(crate) fn new(threads: SinkThreads, cfg: &WorkerConfig) -> Outbox {
+        let SinkThreads { sinks, fallback } = threads;
         let limits = Limits {
             records: cfg.batch_records,
             bytes: cfg.batch_bytes,
@@ -91,13 +98,16 @@ impl Outbox {
         }
         // Every batch that can be in use at once, allocated now (the pages
         // are only touched as they fill): per lane, a full queue and one
-        // being written, besides the one filling.
-        let pool = (0..lanes.len() * (cfg.sink_queue + 1))
+        // being written, besides the one filling; as many again for the
+        // fallback, whose queue holds batches the sinks failed.
+        let queues = lanes.len() + usize::from(fallback.is_some());
+        let pool = (0..queues * (cfg.sink_queue + 1))
             .map(|_| limits.new_batch())
             .collect();
         Outbox {
             lanes,
             sinks,
+            fallback,
             pool,
             limits,
             lossless: cfg.lossless,
@@ -165,8 +175,9 @@ impl Outbox {
     }
 
     /// Sends every batch, then a flush (or close) to every sink, and waits
-    /// for the answers until `deadline`. Returns the sinks that did not
-    /// answer in time.
+    /// for the answers until `deadline`; then the same for the fallback, so
+    /// that what the sinks failed on the way reaches it first. Returns the
+    /// sinks that did not answer in time.
     pub(crate) fn flush_sinks(
         &mut self,
         close: bool,
@@ -175,12 +186,26 @@ impl Outbox {
     ) -> Vec<String> {
         self.send(true, shared);
         let requests = self.sinks.iter().map(|s| s.request(close)).collect();
-        SinkHandle::await_all(&self.sinks, requests, deadline)
+        let mut late = SinkHandle::await_all(&self.sinks, requests, deadline);
+        if let Some(f) = &self.fallback {
+            // Every sink that answered has queued its failed batches before
+            // answering: the fallback's queue is in order, so they come
+            // before this request.
+            let request = vec![f.request(close)];
+            late.extend(SinkHandle::await_all(
+                std::slice::from_ref(f),
+                request,
+                deadline,
+            ));
+        }
+        late
     }
 
-    /// Joins the threads of the sinks that answered their close.
+    /// Joins the threads of the sinks (and the fallback) that answered
+    /// their close.
     pub(crate) fn join_sinks_except(&mut self, late: &[String]) {
-        for s in self.sinks.iter_mut().filter(|s| !late.contains(&s.name)) {
+        let all = self.sinks.iter_mut().chain(self.fallback.as_mut());
+        for s in all.filter(|s| !late.contains(&s.name)) {
             s.join();
         }
     }

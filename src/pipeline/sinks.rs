@@ -11,6 +11,20 @@
 //! Each handle counts the batches it has in flight, so the worker can keep
 //! filling a batch while the sink is still busy with the previous one: under
 //! load, batches grow instead of queueing, and only a few are ever in use.
+//!
+//! # Fallback
+//!
+//! A logger may have one fallback sink (`LoggerBuilder::fallback`), on a
+//! thread of its own like any sink but in no lane: the worker never sends it
+//! anything but flushes and closes. When a sink's `write_batch` fails
+//! (returns an error or panics), its thread counts the failure and hands the
+//! same `Arc<Batch>` (the lines as serialized for that sink) to the
+//! fallback's queue without waiting ([`rescue`]). The fallback counts what it
+//! writes in `fallback`, not `delivered`; what it cannot take (no fallback,
+//! its queue full or closed) or fails to write is dropped and counted
+//! `SinkError`, as without a fallback. A retry or circuit breaker would sit
+//! in the sink's thread in front of `write_batch`, and send what it gives up
+//! on through the same [`rescue`].
 
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -48,74 +62,95 @@ pub(crate) enum SinkMsg {
     Close(SyncSender<()>),
 }
 
+/// What a sink thread is for.
+pub(crate) enum Role {
+    /// A sink of the logger: fed by the worker; a batch it fails to write
+    /// goes to the fallback, if any.
+    Sink { fallback: Option<Feed> },
+    /// The logger's fallback: fed by the other sinks' threads with the
+    /// batches they failed to write.
+    Fallback,
+}
+
+/// The sending end of a sink thread's queue, and its count of batches in
+/// flight. The worker holds one per sink; every sink thread holds one for
+/// the fallback.
+#[derive(Clone)]
+pub(crate) struct Feed {
+    tx: SyncSender<SinkMsg>,
+    /// Batches sent and not yet written (and released) by the sink.
+    in_flight: Arc<AtomicUsize>,
+}
+
+/// Every sink thread of a logger: its sinks, and its fallback if any.
+pub(crate) struct SinkThreads {
+    pub sinks: Vec<SinkHandle>,
+    pub fallback: Option<SinkHandle>,
+}
+
 /// The worker's handle on one sink thread.
 pub(crate) struct SinkHandle {
     pub name: String,
     pub format: Format,
-    tx: SyncSender<SinkMsg>,
-    /// Batches sent and not yet written (and released) by the sink.
-    in_flight: Arc<AtomicUsize>,
+    feed: Feed,
     thread: Option<JoinHandle<()>>,
 }
 
 impl SinkHandle {
     pub(crate) fn spawn(
         sink: Box<dyn Sink>,
+        role: Role,
         queue: usize,
         shared: Arc<Shared>,
     ) -> Result<SinkHandle, crate::Error> {
-        let name = sink.name().to_string();
+        let (name, thread_name) = match role {
+            Role::Sink { .. } => (
+                sink.name().to_string(),
+                format!("fapilog-sink-{}", sink.name()),
+            ),
+            // Named so in reports of sinks that did not confirm a flush.
+            Role::Fallback => (
+                format!("{} (fallback)", sink.name()),
+                format!("fapilog-fallback-{}", sink.name()),
+            ),
+        };
         let format = sink.format();
         let (tx, rx) = mpsc::sync_channel(queue);
-        let in_flight = Arc::new(AtomicUsize::new(0));
-        let in_flight_sink = in_flight.clone();
+        let feed = Feed {
+            tx,
+            in_flight: Arc::new(AtomicUsize::new(0)),
+        };
+        let in_flight_sink = feed.in_flight.clone();
         let thread = std::thread::Builder::new()
-            .name(format!("fapilog-sink-{name}"))
-            .spawn(move || run(sink, rx, &shared, &in_flight_sink))
+            .name(thread_name.clone())
+            .spawn(move || run(sink, role, rx, &shared, &in_flight_sink))
             .map_err(|source| crate::Error::Spawn {
-                thread: format!("fapilog-sink-{name}"),
+                thread: thread_name,
                 source,
             })?;
         Ok(SinkHandle {
             name,
             format,
-            tx,
-            in_flight,
+            feed,
             thread: Some(thread),
         })
     }
 
+    /// A sender into this sink's queue (the fallback's, for the sinks).
+    pub(crate) fn feed(&self) -> Feed {
+        self.feed.clone()
+    }
+
     /// True when the sink has written every batch it was sent.
     pub(crate) fn idle(&self) -> bool {
-        self.in_flight.load(Ordering::Acquire) == 0
+        self.feed.in_flight.load(Ordering::Acquire) == 0
     }
 
     /// Hands a batch to the sink, waiting for room in its queue as `wait`
     /// says. Returns false if the batch was not queued (the caller counts
     /// the drop).
     pub(crate) fn send(&self, batch: &Arc<Batch>, wait: SendWait) -> bool {
-        self.in_flight.fetch_add(1, Ordering::AcqRel);
-        let mut msg = SinkMsg::Batch(batch.clone());
-        let sent = loop {
-            match self.tx.try_send(msg) {
-                Ok(()) => break true,
-                Err(TrySendError::Full(back)) => match wait {
-                    SendWait::No => break false,
-                    SendWait::Forever => break self.tx.send(back).is_ok(),
-                    SendWait::Until(deadline) if Instant::now() < deadline => {
-                        msg = back;
-                        wake_async_waiters();
-                        std::thread::sleep(Duration::from_micros(200));
-                    }
-                    SendWait::Until(_) => break false,
-                },
-                Err(TrySendError::Disconnected(_)) => break false,
-            }
-        };
-        if !sent {
-            self.in_flight.fetch_sub(1, Ordering::AcqRel);
-        }
-        sent
+        self.feed.send(batch, wait)
     }
 
     /// Asks the sink to flush (or close); returns a receiver for its answer.
@@ -126,7 +161,7 @@ impl SinkHandle {
         } else {
             SinkMsg::Flush(ack_tx)
         };
-        self.tx.send(msg).ok().map(|()| ack_rx)
+        self.feed.tx.send(msg).ok().map(|()| ack_rx)
     }
 
     /// Waits for the answers of `requests` until `deadline`; returns the
@@ -162,8 +197,48 @@ impl SinkHandle {
     }
 }
 
-fn run(mut sink: Box<dyn Sink>, rx: Receiver<SinkMsg>, shared: &Shared, in_flight: &AtomicUsize) {
+impl Feed {
+    /// Queues a batch, waiting for room as `wait` says. False if it was not
+    /// queued (full, or the sink's thread is gone); the caller counts that.
+    pub(crate) fn send(&self, batch: &Arc<Batch>, wait: SendWait) -> bool {
+        self.in_flight.fetch_add(1, Ordering::AcqRel);
+        let mut msg = SinkMsg::Batch(batch.clone());
+        let sent = loop {
+            match self.tx.try_send(msg) {
+                Ok(()) => break true,
+                Err(TrySendError::Full(back)) => match wait {
+                    SendWait::No => break false,
+                    SendWait::Forever => break self.tx.send(back).is_ok(),
+                    SendWait::Until(deadline) if Instant::now() < deadline => {
+                        msg = back;
+                        wake_async_waiters();
+                        std::thread::sleep(Duration::from_micros(200));
+                    }
+                    SendWait::Until(_) => break false,
+                },
+                Err(TrySendError::Disconnected(_)) => break false,
+            }
+        };
+        if !sent {
+            self.in_flight.fetch_sub(1, Ordering::AcqRel);
+        }
+        sent
+    }
+}
+
+fn run(
+    mut sink: Box<dyn Sink>,
+    role: Role,
+    rx: Receiver<SinkMsg>,
+    shared: &Shared,
+    in_flight: &AtomicUsize,
+) {
     let counters = &shared.counters;
+    // A sink's successful writes are deliveries; the fallback's are rescues.
+    let written = match role {
+        Role::Sink { .. } => &counters.delivered,
+        Role::Fallback => &counters.fallback,
+    };
     let mut dirty = false;
     loop {
         let msg = if dirty {
@@ -175,14 +250,15 @@ fn run(mut sink: Box<dyn Sink>, rx: Receiver<SinkMsg>, shared: &Shared, in_fligh
             Ok(SinkMsg::Batch(batch)) => {
                 match guarded(|| sink.write_batch(&batch)) {
                     Ok(()) => {
-                        counters
-                            .delivered
-                            .fetch_add(batch.len() as u64, Ordering::Relaxed);
+                        written.fetch_add(batch.len() as u64, Ordering::Relaxed);
                     }
                     Err(failure) => {
                         failure.count(shared);
-                        for (r, _) in batch.iter() {
-                            counters.drop_records(DropReason::SinkError, r.level, 1);
+                        match &role {
+                            Role::Sink { fallback } => rescue(&batch, fallback.as_ref(), shared),
+                            // The fallback's own failure: nothing is left to
+                            // try.
+                            Role::Fallback => drop_batch(&batch, shared),
                         }
                     }
                 }
@@ -216,6 +292,26 @@ fn run(mut sink: Box<dyn Sink>, rx: Receiver<SinkMsg>, shared: &Shared, in_fligh
                 return;
             }
         }
+    }
+}
+
+/// Hands a batch a sink failed to write to the fallback, without waiting;
+/// if there is none, or its queue is full or closed, the batch's records are
+/// dropped and counted `SinkError`. (Once queued, the fallback counts them:
+/// rescued in `fallback`, or dropped if it fails too.)
+fn rescue(batch: &Arc<Batch>, fallback: Option<&Feed>, shared: &Shared) {
+    let queued = fallback.is_some_and(|f| f.send(batch, SendWait::No));
+    if !queued {
+        drop_batch(batch, shared);
+    }
+}
+
+/// Counts every record of a batch no sink could write as dropped.
+fn drop_batch(batch: &Batch, shared: &Shared) {
+    for (r, _) in batch.iter() {
+        shared
+            .counters
+            .drop_records(DropReason::SinkError, r.level, 1);
     }
 }
 

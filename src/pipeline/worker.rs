@@ -23,7 +23,7 @@ use super::filter::{Filters, Suppressed};
 use super::format::{Decoded, Formatter};
 use super::outbox::{Lane, Outbox};
 use super::redact::{Dropped, FieldAction, Redactor, BLOCKED_MARKER};
-use super::sinks::SinkHandle;
+use super::sinks::SinkThreads;
 use crate::clock::Converter;
 use crate::logger::{wake_all_async_waiters, wake_async_waiters, Shared};
 use crate::record::decode::read_header;
@@ -65,7 +65,7 @@ impl Worker {
     pub(crate) fn new(
         shared: Arc<Shared>,
         cfg: WorkerConfig,
-        sinks: Vec<SinkHandle>,
+        sinks: SinkThreads,
         formatter: Formatter,
         enrichers: Enrichers,
         filters: Filters,

@@ -22,8 +22,11 @@
 //! ```
 //!
 //! An error returned by a sink is counted (`stats().sink_errors`) and the
-//! records of that batch are counted as dropped for that sink; a panic in a
-//! sink is caught and counted the same way. The sink's thread goes on.
+//! batch goes to the logger's fallback sink, if it has one
+//! (`LoggerBuilder::fallback`; counted in `stats().fallback`); otherwise its
+//! records are counted as dropped for that sink. A panic in a sink is caught
+//! and counted the same way (`stats().sink_panics`). The sink's thread goes
+//! on.
 
 mod batch;
 mod file;
