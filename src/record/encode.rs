@@ -49,9 +49,9 @@ pub(crate) trait Grow {
 
 /// Appends the values of one record to reserved memory.
 ///
-/// Obtained inside the logging functions; user code meets it only when
-/// implementing [`ToValue`] for its own types, through [`Encoder::str`],
-/// [`Encoder::u64`] and friends.
+/// Obtained inside the logging functions, which hand it to each value's
+/// `ToValue` implementation (a sealed trait: the value kinds are the
+/// crate's own). Not part of the public API.
 pub struct Encoder<'g> {
     base: *mut u8,
     pos: usize,

@@ -9,8 +9,8 @@
 //! message value, then one value per callsite field, each: tag u8 + payload
 //! ```
 //!
-//! [`encode`] writes values (through `fmt::Write` for `%display`, `?debug` and
-//! format arguments, never through a `String`); [`decode`] borrows them back.
+//! `encode` writes values (through `fmt::Write` for `%display`, `?debug` and
+//! format arguments, never through a `String`); `decode` borrows them back.
 
 mod callsite;
 #[doc(hidden)]
