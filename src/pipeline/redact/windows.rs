@@ -61,45 +61,47 @@ trait Classify {
 }
 
 /// The blocks loop (see [`for_each_block`]), for one way of computing masks.
+/// `f` is called from one place, so that it is inlined into the loop.
 #[inline(always)]
 fn blocks<C: Classify>(t: &[u8], mut f: impl FnMut(usize, &Masks)) {
     let n = t.len();
     let mut w = 0;
-    while n - w > BLOCK {
-        let chunk: &[u8; BLOCK + 1] = t[w..w + BLOCK + 1].try_into().expect("65 bytes");
-        f(w, &C::masks(chunk));
+    while w < n {
+        let m = if n - w > BLOCK {
+            C::masks(t[w..w + BLOCK + 1].try_into().expect("65 bytes"))
+        } else if n > BLOCK {
+            tail::<C>(t, w)
+        } else {
+            let mut buf = [0u8; BLOCK + 1];
+            buf[..n].copy_from_slice(t);
+            C::masks(&buf)
+        };
+        f(w, &m);
         w += BLOCK;
     }
-    if w == n {
-        return;
-    }
-    if n <= BLOCK {
-        let mut buf = [0u8; BLOCK + 1];
-        buf[..n].copy_from_slice(t);
-        f(0, &C::masks(&buf));
-        return;
-    }
-    // The 1..=64 bytes left: classify the last 65 bytes of the text (bytes
-    // `n - 65 .. n - 1`, each with its next one) instead of copying the rest
-    // into a padded buffer, drop the bits of the bytes already seen, and add
-    // the last byte, which starts no pair.
+}
+
+/// The masks of the last 1..=64 bytes `t[w..]` of a text longer than a
+/// block: classify the last 65 bytes of the text (bytes `n - 65 .. n - 1`,
+/// each with its next one) instead of copying the rest into a padded
+/// buffer, drop the bits of the bytes already seen, and add the last byte,
+/// which starts no pair.
+#[inline(always)]
+fn tail<C: Classify>(t: &[u8], w: usize) -> Masks {
+    let n = t.len();
     let s = n - BLOCK - 1;
     let m = C::masks(t[s..].try_into().expect("65 bytes"));
     let seen = (w - s) as u32;
     let last = t[n - 1];
     let at = n - 1 - w;
-    f(
-        w,
-        &Masks {
-            class: m.class.checked_shr(seen).unwrap_or(0)
-                | u64::from(last.is_ascii_digit() || super::digits::is_sep(last)) << at,
-            auth: m.auth.checked_shr(seen).unwrap_or(0),
-            sep: m.sep.checked_shr(seen).unwrap_or(0)
-                | u64::from(matches!(last, b'=' | b':')) << at,
-            rare: m.rare.checked_shr(seen).unwrap_or(0)
-                | u64::from(matches!(last, b'@' | b'+' | b'(')) << at,
-        },
-    );
+    let down = |x: u64| x.checked_shr(seen).unwrap_or(0);
+    Masks {
+        class: down(m.class)
+            | u64::from(last.is_ascii_digit() || super::digits::is_sep(last)) << at,
+        auth: down(m.auth),
+        sep: down(m.sep) | u64::from(matches!(last, b'=' | b':')) << at,
+        rare: down(m.rare) | u64::from(matches!(last, b'@' | b'+' | b'(')) << at,
+    }
 }
 
 /// The blocks loop compiled for AVX2.
@@ -145,7 +147,9 @@ impl Spans {
 
     /// Calls `f(start, end)` for every maximal digit span of `min_len` bytes
     /// or more whose first `min_len` bytes end in the block at `w` (and
-    /// perhaps a few more that the probe scan meets).
+    /// perhaps a few more that the probe scan meets). A span lies inside a
+    /// run of digits and separators, so only such runs of `min_len` bytes or
+    /// more are probed, each from its start to its end.
     #[inline(always)]
     pub(super) fn block(
         &mut self,
@@ -155,21 +159,28 @@ impl Spans {
         f: &mut impl FnMut(usize, usize),
     ) {
         let prev = std::mem::replace(&mut self.prev, class);
-        // The first j such that the min_len bytes ending at byte j of the
-        // block are all digits or separators: a run from the previous block
-        // that goes on here, or else one inside the block (bit j of `runs`).
+        // Bit j: the min_len bytes ending at byte j of the block are all
+        // digits or separators, inside the block, or for the first such j,
+        // a run from the previous block that goes on here. (Both computed,
+        // no short circuit: which one holds is data.)
         let (lead, carry) = (class.trailing_ones() as usize, prev.leading_ones() as usize);
-        let first_end = if lead > 0 && carry + lead >= self.min_len {
-            (self.min_len - 1).saturating_sub(carry)
-        } else {
-            let runs = self.shifts.iter().fold(class, |r, &s| r & r << s);
-            if runs == 0 {
-                return;
-            }
-            runs.trailing_zeros() as usize
-        };
-        let from = self.resume.max(w + first_end + 1 - self.min_len);
-        self.resume = probe_scan(t, from, w + BLOCK, self.min_len, f);
+        let crossing = (lead > 0) & (carry + lead >= self.min_len);
+        let mut ends = self.shifts.iter().fold(class, |r, &s| r & r << s);
+        if ends == 0 && !crossing {
+            return;
+        }
+        if crossing {
+            ends |= 1 << (self.min_len - 1).saturating_sub(carry);
+        }
+        while ends != 0 {
+            let j = ends.trailing_zeros() as usize;
+            // The run through byte j ends before byte `end` of the block (or
+            // goes on into the next block, and the probe scan follows it).
+            let end = j + (class >> j).trailing_ones() as usize;
+            let from = self.resume.max(w + j + 1 - self.min_len);
+            self.resume = probe_scan(t, from, w + end, self.min_len, f);
+            ends = if end >= BLOCK { 0 } else { ends & !0 << end };
+        }
     }
 }
 
