@@ -312,6 +312,56 @@ mod tests {
         }
     }
 
+    #[test]
+    fn the_quick_test_lets_every_secret_key_through() {
+        use super::super::presets::{CONTACT_NAMES, CREDENTIAL_NAMES, PCI_NAMES};
+        let custom = ["x", "ab", "k9", "user.token", "my-key.v2"];
+        let names = || {
+            CREDENTIAL_NAMES
+                .iter()
+                .chain(PCI_NAMES)
+                .chain(CONTACT_NAMES)
+                .chain(&custom)
+                .map(|n| n.as_bytes())
+        };
+        for filter in [
+            KeyFilter::new(true, names()),
+            KeyFilter::new(false, names()),
+        ] {
+            let keys = names()
+                .map(|n| String::from_utf8(n.to_vec()).unwrap())
+                .chain(PATTERN_WORDS.iter().map(|w| format!("db_{w}")))
+                .chain(["APIKey", "X-Auth", "smsOtp", "Tokens"].map(String::from));
+            for key in keys {
+                for key in [key.clone(), key.to_ascii_uppercase()] {
+                    for text in [
+                        format!("{key}=v"),
+                        format!("a {key}: v"),
+                        format!("{{\"{key}\":\"v\"}}"),
+                        format!(r#"{{\"{key}\":\"v\"}}"#),
+                        format!("{key}  = 'v'"),
+                        format!("(x.{key}=v)"),
+                    ] {
+                        let t = text.as_bytes();
+                        let sep = memchr::memchr2(b'=', b':', t).unwrap();
+                        let ends_with_name = names().any(|n| {
+                            key.len() >= n.len()
+                                && key.as_bytes()[key.len() - n.len()..].eq_ignore_ascii_case(n)
+                        });
+                        if ends_with_name || filter.may_match(key.as_bytes()) {
+                            assert!(key_may_be_secret(t, sep, &filter), "{text}");
+                        }
+                    }
+                }
+            }
+        }
+        let filter = KeyFilter::new(true, std::iter::empty());
+        for innocent in ["status=200", "latency_ms=3", "trace_id=ab", "version=1"] {
+            let sep = innocent.find('=').unwrap();
+            assert!(!key_may_be_secret(innocent.as_bytes(), sep, &filter));
+        }
+    }
+
     fn masked(text: &str) -> Vec<&str> {
         let secret =
             |k: &str| super::super::names::is_secret_name(k) || k.eq_ignore_ascii_case("pwd");

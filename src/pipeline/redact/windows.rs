@@ -25,9 +25,13 @@
 //!
 //! Pairs are found by comparing the block with itself loaded one byte later,
 //! so each block reads 65 bytes and no candidate is split between blocks.
-//! The blocks do not overlap; the last one (with fewer than 65 bytes left)
-//! is copied into a zero-padded buffer, and zero bytes mark nothing. SSE2
-//! (baseline on x86_64) computes the masks; elsewhere a scalar loop does.
+//! The blocks do not overlap. The last one is read as the text's last 65
+//! bytes, its bits moved down past the bytes already seen (no copy: most
+//! values are a line or two); only a text shorter than 65 bytes is copied
+//! into a zero-padded buffer, where zero bytes mark nothing. AVX2 computes
+//! the masks where the CPU has it (checked at run time), SSE2 (baseline on
+//! x86_64) otherwise, and a scalar loop elsewhere; a test holds each to the
+//! scalar definition.
 
 use super::digits::probe_scan;
 
@@ -443,6 +447,66 @@ mod tests {
                 let auth = byte | 0x20 == b'b' && matches!(next, b'e' | b'a');
                 assert_eq!(m.auth >> k & 1 == 1, auth, "byte {byte} at {k}");
             }
+        }
+    }
+
+    #[test]
+    fn blocks_mark_every_byte_of_any_text_once() {
+        let alphabet = b"0123456789 -.=:/@+(bBeEaAIyJ-xZ";
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        for len in (0..300).chain([511, 512, 513, 1000]) {
+            let text: Vec<u8> = (0..len)
+                .map(|_| {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 7;
+                    seed ^= seed << 17;
+                    alphabet[(seed % alphabet.len() as u64) as usize]
+                })
+                .collect();
+            // Each byte's bits, the scalar way, with the whole text around it.
+            let mut padded = text.clone();
+            padded.push(0);
+            let expected: Vec<Masks> = (0..len)
+                .map(|i| {
+                    let mut chunk = [0u8; BLOCK + 1];
+                    chunk[1] = padded[i];
+                    chunk[2] = padded[i + 1];
+                    chunk[0] = if i > 0 { text[i - 1] } else { b'x' };
+                    let m = scalar_masks(&chunk);
+                    let bit = |x: u64| x >> 1 & 1;
+                    Masks {
+                        class: bit(m.class),
+                        auth: bit(m.auth),
+                        sep: bit(m.sep),
+                        rare: bit(m.rare),
+                    }
+                })
+                .collect();
+            let mut next = 0;
+            for_each_block(&text, |w, m| {
+                assert_eq!(w, next, "blocks in order, len {len}");
+                next += BLOCK;
+                for k in 0..BLOCK {
+                    let i = w + k;
+                    let got = |x: u64| x >> k & 1;
+                    if i >= len {
+                        assert_eq!(got(m.class | m.auth | m.sep | m.rare), 0, "past the end");
+                        continue;
+                    }
+                    let e = &expected[i];
+                    assert_eq!(got(m.class), e.class, "class at {i} of {len}");
+                    assert_eq!(got(m.auth), e.auth, "auth at {i} of {len}");
+                    assert_eq!(got(m.rare), e.rare, "rare at {i} of {len}");
+                    // A separator may be kept at a block's edge, never
+                    // dropped inside it.
+                    let raw = u64::from(matches!(text[i], b'=' | b':'));
+                    assert!(
+                        got(m.sep) >= e.sep && got(m.sep) <= raw,
+                        "sep at {i} of {len}"
+                    );
+                }
+            });
+            assert_eq!(next, len.div_ceil(BLOCK) * BLOCK, "len {len}");
         }
     }
 
