@@ -70,10 +70,11 @@
 //! - Literal patterns ([`RedactionConfig::pattern`]): case-sensitive.
 //!
 //! Overlapping finds merge into one mask; every find is counted by kind in
-//! [`RedactionCounters`]. Clean text costs close to a memchr pass: each
-//! detector jumps between rare trigger bytes (memchr/memmem), and digit
-//! runs and `Bearer`/`Basic` candidates come from one SSE2 pass over
-//! 64-byte windows.
+//! [`RedactionCounters`]. Clean text costs close to a memchr pass: one
+//! vectorized pass (SSE2, or AVX2 where the CPU has it) marks the few bytes
+//! where a detector may start, in 64-byte blocks, and only those are looked
+//! at; a `key=value` key is rejected by a hash of its last bytes before it
+//! is even measured.
 //!
 //! **Then** custom redactors ([`CustomRedactor`], panics handled by
 //! [`FailMode`]) and truncation ([`RedactionConfig::max_string_len`]).

@@ -1,19 +1,20 @@
 //! The value scanner: finds every secret in a string and builds the
 //! redacted copy.
 //!
-//! Clean text must cost close to a memchr pass, so each detector jumps
-//! between rare trigger bytes with memchr/memmem and only then looks closer:
+//! Clean text must cost close to a memchr pass, so the text is walked once:
+//! [`super::windows`] marks, 64 bytes at a time with SSE2 or AVX2 compares,
+//! the bytes where a detector may start, and only those are looked at:
 //!
 //! | trigger | detectors |
 //! |---|---|
-//! | `@` (memchr) | URL userinfo ([`super::url`]), e-mail ([`super::contact`]) |
-//! | `b`/`B` + `e`/`a`, any case ([`super::windows`], SSE2) | `Bearer`/`Basic` credentials ([`super::tokens`]) |
-//! | `AKIA`, `ASIA`, `eyJ` (memmem) | AWS key ids, JWTs |
-//! | `-----BEGIN ` (memmem) | PEM private keys ([`super::pem`]) |
-//! | digit spans ≥ 12–13 bytes ([`super::windows`], [`super::digits`]) | cards, North American phones |
-//! | `+`/`(` (memchr2) | international and `(NXX)` phones |
-//! | `=`/`:` ([`super::windows`], SSE2) | `key=value` pairs whose key names a secret ([`super::keyvalue`]) |
-//! | each configured pattern (memmem) | literal patterns |
+//! | `@` | URL userinfo ([`super::url`]), e-mail ([`super::contact`]) |
+//! | `b`/`B` + `e`/`a`, any case | `Bearer`/`Basic` credentials ([`super::tokens`]) |
+//! | `IA` (of `AKIA`, `ASIA`), `yJ` (of `eyJ`) | AWS key ids, JWTs |
+//! | `-B` (of `-----BEGIN `) | PEM private keys ([`super::pem`]) |
+//! | digit spans ≥ 12–13 bytes ([`super::digits`]) | cards, North American phones |
+//! | `+`/`(` | international and `(NXX)` phones |
+//! | `=`/`:` | `key=value` pairs whose key names a secret ([`super::keyvalue`]) |
+//! | each configured pattern (memmem, a pass of its own) | literal patterns |
 //!
 //! Detectors run independently and report spans; overlapping spans are
 //! merged and each merged span becomes one mask. Every detection is
@@ -25,7 +26,7 @@ use bumpalo::Bump;
 use memchr::memmem::Finder;
 
 use super::counters::RedactionKind;
-use super::windows::{self, Trigger};
+use super::windows;
 use super::{cards, contact, keyvalue, pem, tokens, url};
 
 /// A span of the text to mask, and why.
@@ -41,10 +42,6 @@ pub(super) struct Scanner {
     credentials: bool,
     cards: bool,
     contact: bool,
-    akia: Finder<'static>,
-    asia: Finder<'static>,
-    jwt: Finder<'static>,
-    pem_begin: Finder<'static>,
     pem_end: Finder<'static>,
     patterns: Vec<Finder<'static>>,
 }
@@ -60,10 +57,6 @@ impl Scanner {
             credentials,
             cards,
             contact,
-            akia: Finder::new(b"AKIA"),
-            asia: Finder::new(b"ASIA"),
-            jwt: Finder::new(b"eyJ"),
-            pem_begin: Finder::new(b"-----BEGIN "),
             pem_end: Finder::new(b"-----END "),
             patterns: patterns
                 .iter()
@@ -88,101 +81,60 @@ impl Scanner {
                 hits.push(Hit { start, end, kind });
             }
         };
-        if self.credentials || self.contact {
-            let mut resume = 0;
-            for at in memchr::memchr_iter(b'@', t) {
-                if at < resume {
-                    continue;
-                }
-                if let Some((start, end, authority_end)) = url::userinfo_at(t, at) {
-                    if self.credentials {
-                        push((start, end), RedactionKind::UrlCredentials);
+        if self.credentials || self.cards || self.contact {
+            let mut spans = (self.cards || self.contact)
+                .then(|| windows::Spans::new(if self.contact { 12 } else { 13 }));
+            // Where each detector that skips what it masked may look again.
+            let mut resume = Resume::default();
+            windows::for_each_block(t, |w, m| {
+                if self.credentials {
+                    let mut bits = m.sep;
+                    while bits != 0 {
+                        let at = w + bits.trailing_zeros() as usize;
+                        bits &= bits - 1;
+                        if keyvalue::key_may_be_secret(t, at, key_filter) {
+                            if let Some(span) =
+                                keyvalue::secret_value_after(t, at, key_filter, is_secret_key)
+                            {
+                                push(span, RedactionKind::KeyValue);
+                            }
+                        }
                     }
-                    resume = authority_end;
-                } else if let Some(span) = self.contact.then(|| contact::email_at(t, at)).flatten()
-                {
-                    push(span, RedactionKind::Email);
-                    resume = span.1;
-                }
-            }
-        }
-        if self.credentials {
-            for finder in [&self.akia, &self.asia] {
-                for i in finder.find_iter(t) {
-                    if let Some(span) = tokens::aws_key_at(t, i) {
-                        push(span, RedactionKind::AwsKey);
-                    }
-                }
-            }
-            let mut resume = 0;
-            for i in self.jwt.find_iter(t) {
-                if i < resume {
-                    continue;
-                }
-                if let Some(span) = tokens::jwt_at(t, i) {
-                    push(span, RedactionKind::Jwt);
-                    resume = span.1;
-                }
-            }
-            let mut from = 0;
-            while let Some(p) = self.pem_begin.find(&t[from..]) {
-                let i = from + p;
-                match pem::private_key_block_at(t, i, &self.pem_end) {
-                    Some(span) => {
-                        push(span, RedactionKind::Pem);
-                        from = span.1;
-                    }
-                    None => from = i + 1,
-                }
-            }
-        }
-        let spans = (self.cards || self.contact).then_some(if self.contact { 12 } else { 13 });
-        let mut resume = 0;
-        windows::scan(
-            t,
-            spans,
-            self.credentials,
-            self.credentials,
-            |trigger| match trigger {
-                Trigger::KeySep(sep) => {
-                    if let Some(span) =
-                        keyvalue::secret_value_after(t, sep, key_filter, is_secret_key)
-                    {
-                        push(span, RedactionKind::KeyValue);
+                    let mut bits = m.auth;
+                    while bits != 0 {
+                        let i = w + bits.trailing_zeros() as usize;
+                        bits &= bits - 1;
+                        if i >= resume.auth {
+                            if let Some(span) = tokens::auth_scheme_at(t, i) {
+                                push(span, RedactionKind::Bearer);
+                                resume.auth = span.1;
+                            }
+                        }
                     }
                 }
-                Trigger::AuthScheme(i) if i >= resume => {
-                    if let Some(span) = tokens::auth_scheme_at(t, i) {
-                        push(span, RedactionKind::Bearer);
-                        resume = span.1;
+                if let Some(spans) = &mut spans {
+                    spans.block(t, w, m.class, &mut |s, e| {
+                        if self.cards {
+                            cards::cards_in_span(t, s, e, |a, b| push((a, b), RedactionKind::Card));
+                        }
+                        if let Some(span) = self
+                            .contact
+                            .then(|| contact::phone_in_span(t, s, e))
+                            .flatten()
+                        {
+                            push(span, RedactionKind::Phone);
+                        }
+                    });
+                }
+                let mut bits = m.rare;
+                while bits != 0 {
+                    let at = w + bits.trailing_zeros() as usize;
+                    bits &= bits - 1;
+                    if let Some((span, kind)) = self.rare_at(t, at, &mut resume) {
+                        push(span, kind);
                     }
                 }
-                Trigger::AuthScheme(_) => {}
-                Trigger::Span(s, e) => {
-                    if self.cards {
-                        cards::cards_in_span(t, s, e, |a, b| push((a, b), RedactionKind::Card));
-                    }
-                    if let Some(span) = self
-                        .contact
-                        .then(|| contact::phone_in_span(t, s, e))
-                        .flatten()
-                    {
-                        push(span, RedactionKind::Phone);
-                    }
-                }
-            },
-        );
-        if self.contact {
-            for i in memchr::memchr2_iter(b'+', b'(', t) {
-                let span = if t[i] == b'+' {
-                    contact::phone_plus_at(t, i)
-                } else {
-                    contact::phone_paren_at(t, i)
-                };
-                if let Some(span) = span {
-                    push(span, RedactionKind::Phone);
-                }
-            }
+            });
         }
         for finder in &self.patterns {
             let len = finder.needle().len();
@@ -192,6 +144,68 @@ impl Scanner {
         }
         hits
     }
+
+    /// The detector for the rare anchor at `at` ([`windows`]), by its byte.
+    #[inline]
+    fn rare_at(
+        &self,
+        t: &[u8],
+        at: usize,
+        resume: &mut Resume,
+    ) -> Option<((usize, usize), RedactionKind)> {
+        match t[at] {
+            b'@' if at >= resume.at && (self.credentials || self.contact) => {
+                if let Some((start, end, authority_end)) = url::userinfo_at(t, at) {
+                    resume.at = authority_end;
+                    self.credentials
+                        .then_some(((start, end), RedactionKind::UrlCredentials))
+                } else if self.contact {
+                    let span = contact::email_at(t, at)?;
+                    resume.at = span.1;
+                    Some((span, RedactionKind::Email))
+                } else {
+                    None
+                }
+            }
+            b'+' if self.contact => Some((contact::phone_plus_at(t, at)?, RedactionKind::Phone)),
+            b'(' if self.contact => Some((contact::phone_paren_at(t, at)?, RedactionKind::Phone)),
+            // `IA` ends `AKIA` and `ASIA`.
+            b'I' if self.credentials && at >= 2 && matches!(&t[at - 2..at], b"AK" | b"AS") => {
+                Some((tokens::aws_key_at(t, at - 2)?, RedactionKind::AwsKey))
+            }
+            // `yJ` is inside `eyJ`.
+            b'y' if self.credentials && at > resume.jwt && t[at - 1] == b'e' => {
+                let span = tokens::jwt_at(t, at - 1)?;
+                resume.jwt = span.1;
+                Some((span, RedactionKind::Jwt))
+            }
+            // `-B` ends `-----B`.
+            b'-' if self.credentials
+                && at >= 4 + resume.pem
+                && t[at - 4..].starts_with(PEM_BEGIN) =>
+            {
+                let span = pem::private_key_block_at(t, at - 4, &self.pem_end)?;
+                resume.pem = span.1;
+                Some((span, RedactionKind::Pem))
+            }
+            _ => None,
+        }
+    }
+}
+
+const PEM_BEGIN: &[u8] = b"-----BEGIN ";
+
+/// Where the detectors that skip what they matched may look again.
+#[derive(Default)]
+struct Resume {
+    /// `@`: after a URL's authority or an e-mail address.
+    at: usize,
+    /// `Bearer`/`Basic`: after the credential.
+    auth: usize,
+    /// JWTs: after the token.
+    jwt: usize,
+    /// PEM blocks: after the block.
+    pem: usize,
 }
 
 /// `text` with each merged run of overlapping `hits` replaced by `mask`.

@@ -1,207 +1,449 @@
-//! One vectorized pass over the text, in 64-byte windows, for the triggers
-//! that are too common for memchr to jump between.
+//! One vectorized pass over the text, in 64-byte blocks, that marks every
+//! byte where a detector may start, so that clean text is walked once.
 //!
-//! - **Digit spans** (cards, phones, [`super::digits`]): each window gets a
-//!   bitmask of its digit and separator bytes; a window without `min_len`
-//!   such bytes in a row (most of a log, even a number-heavy one: a
-//!   timestamp's `:` and `T` break the run) is skipped without looking at a
-//!   byte of it again.
-//! - **`Bearer`/`Basic`**: `b` is frequent (words, hex ids), and restarting
-//!   memchr at each one cost more than the rest of the scan; instead the
-//!   window's bitmask of `b`/`B` followed by `e`/`E`/`a`/`A` gives the
-//!   candidates, visited by bit iteration.
+//! For each block it computes four bitmasks (bit `k` is byte `k` of the
+//! block):
 //!
-//! Windows overlap by 12 bytes (`min_len - 1` at most), so a span's first
-//! `min_len` bytes lie whole in some window; a bearer candidate is taken only
-//! from the first 52 bytes of a window (the next window holds the rest),
-//! except in the last one. The last, partial window is copied into a
-//! zero-padded buffer. SSE2 (baseline on x86_64) computes the masks;
-//! elsewhere a scalar loop does.
+//! - **`class`**: digits and the separators ` `, `-`, `.`, for the digit
+//!   spans of cards and phones ([`Spans`], [`super::digits`]). A block
+//!   without `min_len` such bytes in a row (most of a log, even a
+//!   number-heavy one: a timestamp's `:` and `T` break the run) is skipped
+//!   without looking at a byte of it again.
+//! - **`auth`**: `b`/`B` followed by `e`/`E`/`a`/`A`, the candidates for
+//!   `Bearer`/`Basic` credentials. `b` is frequent (words, hex ids), and
+//!   restarting memchr at each one cost more than the rest of the scan.
+//! - **`sep`**: `=` and `:`, for `key=value` pairs ([`super::keyvalue`]),
+//!   less those that [`super::keyvalue`] would skip anyway, about half of
+//!   them in a log: between two digits (times, addresses with a port) and
+//!   `:` in `::` (paths) or before `/` (`://`). Only what the block itself
+//!   shows is dropped: a separator at either end of it is kept.
+//! - **`rare`**: the anchors of the rarer detectors: `@` (URL userinfo,
+//!   e-mail), `+` and `(` (phones), `I` followed by `A` (the end of `AKIA`,
+//!   `ASIA`), `y` followed by `J` (inside `eyJ`, a JWT) and `-` followed by
+//!   `B` (the end of `-----B`, a PEM block). The caller tells them apart by
+//!   the byte.
+//!
+//! Pairs are found by comparing the block with itself loaded one byte later,
+//! so each block reads 65 bytes and no candidate is split between blocks.
+//! The blocks do not overlap. The last one is read as the text's last 65
+//! bytes, its bits moved down past the bytes already seen (no copy: most
+//! values are a line or two); only a text shorter than 65 bytes is copied
+//! into a zero-padded buffer, where zero bytes mark nothing. AVX2 computes
+//! the masks where the CPU has it (checked at run time), SSE2 (baseline on
+//! x86_64) otherwise, and a scalar loop elsewhere; a test holds each to the
+//! scalar definition.
 
 use super::digits::probe_scan;
 
-const WINDOW: usize = 64;
-/// Windows start this far apart: they overlap by 12 bytes.
-const STEP: usize = WINDOW - 12;
+/// Bytes per block.
+pub(super) const BLOCK: usize = 64;
 
-/// What the pass found, in text order per kind.
-pub(super) enum Trigger {
-    /// A maximal digit span `start..end` (see [`super::digits`]).
-    Span(usize, usize),
-    /// A `b`/`B` followed by `e`/`a` (any case) at this position.
-    AuthScheme(usize),
-    /// A `=` or `:` at this position (`key=value` pairs, [`super::keyvalue`]).
-    KeySep(usize),
+/// What a block holds (module docs).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(super) struct Masks {
+    /// Digits and separators.
+    pub class: u64,
+    /// `b`/`B` followed by `e`/`E`/`a`/`A`.
+    pub auth: u64,
+    /// `=` and `:`, less those between two digits, in `::` or before `/`.
+    pub sep: u64,
+    /// `@`, `+`, `(`, and `I`, `y`, `-` followed by `A`, `J`, `B`.
+    pub rare: u64,
 }
 
-/// Calls `f` for every digit span of at least `min_len` bytes (when
-/// `spans` is `Some(min_len)`, `2 <= min_len <= 13`) and every `Bearer`/`Basic`
-/// candidate (when `auth`).
-pub(super) fn scan(
-    t: &[u8],
-    spans: Option<usize>,
-    auth: bool,
-    key_seps: bool,
-    mut f: impl FnMut(Trigger),
-) {
-    assert!(spans.is_none_or(|min_len| (2..=13).contains(&min_len)));
-    if spans.is_none() && !auth && !key_seps {
-        return;
+/// Calls `f(start, masks)` for each block of `t`, in text order. The last
+/// block may be short: its masks have no bits past the end of `t`.
+#[inline(always)]
+pub(super) fn for_each_block(t: &[u8], f: impl FnMut(usize, &Masks)) {
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2") {
+        // SAFETY: this CPU has AVX2, just checked.
+        return unsafe { blocks_avx2(t, f) };
     }
-    let (mut resume, mut w) = (0, 0);
-    loop {
-        let last = w + WINDOW >= t.len();
-        let m = if last {
-            let mut buf = [0u8; WINDOW];
-            buf[..t.len() - w].copy_from_slice(&t[w..]);
-            masks(&buf)
+    blocks::<Native>(t, f)
+}
+
+/// How a CPU computes a block's masks.
+trait Classify {
+    fn masks(chunk: &[u8; BLOCK + 1]) -> Masks;
+}
+
+/// The blocks loop (see [`for_each_block`]), for one way of computing masks.
+/// `f` is called from one place, so that it is inlined into the loop.
+#[inline(always)]
+fn blocks<C: Classify>(t: &[u8], mut f: impl FnMut(usize, &Masks)) {
+    let n = t.len();
+    let mut w = 0;
+    while w < n {
+        let m = if n - w > BLOCK {
+            C::masks(t[w..w + BLOCK + 1].try_into().expect("65 bytes"))
+        } else if n > BLOCK {
+            tail::<C>(t, w)
         } else {
-            masks(t[w..w + WINDOW].try_into().expect("a whole window"))
+            let mut buf = [0u8; BLOCK + 1];
+            buf[..n].copy_from_slice(t);
+            C::masks(&buf)
         };
-        if auth {
-            let mut bits = if last {
-                m.auth
-            } else {
-                m.auth & ((1 << STEP) - 1)
-            };
-            while bits != 0 {
-                f(Trigger::AuthScheme(w + bits.trailing_zeros() as usize));
-                bits &= bits - 1;
-            }
+        f(w, &m);
+        w += BLOCK;
+    }
+}
+
+/// The masks of the last 1..=64 bytes `t[w..]` of a text longer than a
+/// block: classify the last 65 bytes of the text (bytes `n - 65 .. n - 1`,
+/// each with its next one) instead of copying the rest into a padded
+/// buffer, drop the bits of the bytes already seen, and add the last byte,
+/// which starts no pair.
+#[inline(always)]
+fn tail<C: Classify>(t: &[u8], w: usize) -> Masks {
+    let n = t.len();
+    let s = n - BLOCK - 1;
+    let m = C::masks(t[s..].try_into().expect("65 bytes"));
+    let seen = (w - s) as u32;
+    let last = t[n - 1];
+    let at = n - 1 - w;
+    let down = |x: u64| x.checked_shr(seen).unwrap_or(0);
+    Masks {
+        class: down(m.class)
+            | u64::from(last.is_ascii_digit() || super::digits::is_sep(last)) << at,
+        auth: down(m.auth),
+        sep: down(m.sep) | u64::from(matches!(last, b'=' | b':')) << at,
+        rare: down(m.rare) | u64::from(matches!(last, b'@' | b'+' | b'(')) << at,
+    }
+}
+
+/// The blocks loop compiled for AVX2.
+///
+/// # Safety
+///
+/// The CPU must support AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn blocks_avx2(t: &[u8], f: impl FnMut(usize, &Masks)) {
+    blocks::<Avx2>(t, f)
+}
+
+/// Digit spans of at least `min_len` bytes (`2 <= min_len <= 16`), fed one
+/// block's `class` mask at a time, in text order.
+pub(super) struct Spans {
+    min_len: usize,
+    /// Shifts that turn the class mask into run ends: each at most the run
+    /// length reached so far (1, 2, 4, 8, …), adding up to `min_len - 1`.
+    shifts: [u32; 4],
+    /// The previous block's `class` mask: a run may start there.
+    prev: u64,
+    /// Where the probe scan may start again.
+    resume: usize,
+}
+
+impl Spans {
+    pub(super) fn new(min_len: usize) -> Spans {
+        assert!((2..=16).contains(&min_len));
+        let (mut shifts, mut len) = ([0; 4], 1);
+        for s in &mut shifts {
+            *s = len.min(min_len - len);
+            len += *s;
         }
-        if key_seps {
-            let mut bits = if last {
-                m.sep
-            } else {
-                m.sep & ((1 << STEP) - 1)
-            };
-            while bits != 0 {
-                let at = w + bits.trailing_zeros() as usize;
-                if at < t.len() {
-                    f(Trigger::KeySep(at));
-                }
-                bits &= bits - 1;
-            }
+        debug_assert_eq!(len, min_len);
+        Spans {
+            min_len,
+            shifts: shifts.map(|s| s as u32),
+            prev: 0,
+            resume: 0,
         }
-        if let Some(min_len) = spans {
-            let runs = (1..min_len).fold(m.class, |r, k| r & (m.class >> k));
-            if runs != 0 {
-                let from = resume.max(w + runs.trailing_zeros() as usize);
-                let until = if last { t.len() } else { w + WINDOW };
-                resume = probe_scan(t, from, until, min_len, &mut |s, e| f(Trigger::Span(s, e)));
-            }
-        }
-        if last {
+    }
+
+    /// Calls `f(start, end)` for every maximal digit span of `min_len` bytes
+    /// or more whose first `min_len` bytes end in the block at `w` (and
+    /// perhaps a few more that the probe scan meets). A span lies inside a
+    /// run of digits and separators, so only such runs of `min_len` bytes or
+    /// more are probed, each from its start to its end.
+    #[inline(always)]
+    pub(super) fn block(
+        &mut self,
+        t: &[u8],
+        w: usize,
+        class: u64,
+        f: &mut impl FnMut(usize, usize),
+    ) {
+        let prev = std::mem::replace(&mut self.prev, class);
+        // Bit j: the min_len bytes ending at byte j of the block are all
+        // digits or separators, inside the block, or for the first such j,
+        // a run from the previous block that goes on here. (Both computed,
+        // no short circuit: which one holds is data.)
+        let (lead, carry) = (class.trailing_ones() as usize, prev.leading_ones() as usize);
+        let crossing = (lead > 0) & (carry + lead >= self.min_len);
+        let mut ends = self.shifts.iter().fold(class, |r, &s| r & r << s);
+        if ends == 0 && !crossing {
             return;
         }
-        w += STEP;
+        if crossing {
+            ends |= 1 << (self.min_len - 1).saturating_sub(carry);
+        }
+        while ends != 0 {
+            let j = ends.trailing_zeros() as usize;
+            // The run through byte j ends before byte `end` of the block (or
+            // goes on into the next block, and the probe scan follows it).
+            let end = j + (class >> j).trailing_ones() as usize;
+            let from = self.resume.max(w + j + 1 - self.min_len);
+            self.resume = probe_scan(t, from, w + end, self.min_len, f);
+            ends = if end >= BLOCK { 0 } else { ends & !0 << end };
+        }
     }
 }
 
-/// Every digit span of at least `min_len` bytes (tests and callers that
-/// want spans only).
+/// Every digit span of at least `min_len` bytes (tests of the span users).
 #[cfg(test)]
 pub(super) fn for_each_span(t: &[u8], min_len: usize, mut f: impl FnMut(usize, usize)) {
-    scan(t, Some(min_len), false, false, |trigger| {
-        if let Trigger::Span(s, e) = trigger {
-            f(s, e)
-        }
-    });
+    let mut spans = Spans::new(min_len);
+    for_each_block(t, |w, m| spans.block(t, w, m.class, &mut f));
 }
 
-struct Masks {
-    /// Digits and separators.
-    class: u64,
-    /// `b`/`B` followed by `e`/`E`/`a`/`A` (bit 63 never: its next byte is
-    /// in the next window).
-    auth: u64,
-    /// `=` and `:`.
-    sep: u64,
+/// The separators that start no `key=value` (see [`Masks::sep`]), from
+/// the block's digits and its `:` followed by `:` or `/`: a separator
+/// between two digits, such a `:`, and the byte after it. Bits 0 and 63 do
+/// not see both neighbours and are never dropped as between digits.
+#[inline(always)]
+fn skipped_seps(digits: u64, colon_pairs: u64) -> u64 {
+    (digits << 1 & digits >> 1) | colon_pairs | colon_pairs << 1
+}
+
+/// The baseline: SSE2 on x86_64, the scalar definition elsewhere.
+struct Native;
+
+#[cfg(not(target_arch = "x86_64"))]
+impl Classify for Native {
+    fn masks(chunk: &[u8; BLOCK + 1]) -> Masks {
+        scalar_masks(chunk)
+    }
 }
 
 #[cfg(target_arch = "x86_64")]
-fn masks(chunk: &[u8; WINDOW]) -> Masks {
-    use std::arch::x86_64::{
-        _mm_cmpeq_epi8, _mm_cmplt_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128,
-        _mm_set1_epi8, _mm_sub_epi8,
-    };
-    let (mut class, mut b, mut ea, mut sep) = (0u64, 0u64, 0u64, 0u64);
-    for k in 0..WINDOW / 16 {
-        // SAFETY: SSE2 is part of the x86_64 baseline, so every intrinsic
-        // here is available on any x86_64 CPU; the unaligned load reads bytes
-        // 16k..16k+16 of `chunk`, which holds 64.
-        let (c, lower_b, lower_ea, eq_colon) = unsafe {
-            let v = _mm_loadu_si128(chunk.as_ptr().add(16 * k).cast());
-            // b - '0' < 10 unsigned, as a signed compare after moving the
-            // range to the bottom: (b - '0' - 128) < (10 - 128).
-            let shifted = _mm_sub_epi8(v, _mm_set1_epi8((b'0' as i8).wrapping_sub(i8::MIN)));
-            let digit = _mm_cmplt_epi8(shifted, _mm_set1_epi8(10 + i8::MIN));
-            let space = _mm_cmpeq_epi8(v, _mm_set1_epi8(b' ' as i8));
-            let dash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'-' as i8));
-            let dot = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'.' as i8));
-            let class = _mm_or_si128(_mm_or_si128(digit, space), _mm_or_si128(dash, dot));
-            let folded = _mm_or_si128(v, _mm_set1_epi8(0x20));
-            let lower_b = _mm_cmpeq_epi8(folded, _mm_set1_epi8(b'b' as i8));
-            let lower_e = _mm_cmpeq_epi8(folded, _mm_set1_epi8(b'e' as i8));
-            let lower_a = _mm_cmpeq_epi8(folded, _mm_set1_epi8(b'a' as i8));
-            let eq = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'=' as i8));
-            let colon = _mm_cmpeq_epi8(v, _mm_set1_epi8(b':' as i8));
-            (
-                _mm_movemask_epi8(class),
-                _mm_movemask_epi8(lower_b),
-                _mm_movemask_epi8(_mm_or_si128(lower_e, lower_a)),
-                _mm_movemask_epi8(_mm_or_si128(eq, colon)),
-            )
+impl Classify for Native {
+    #[inline(always)]
+    fn masks(chunk: &[u8; BLOCK + 1]) -> Masks {
+        use std::arch::x86_64::{
+            __m128i, _mm_and_si128, _mm_cmpeq_epi8, _mm_cmplt_epi8, _mm_loadu_si128,
+            _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8, _mm_sub_epi8,
         };
-        class |= u64::from(c as u16) << (16 * k);
-        b |= u64::from(lower_b as u16) << (16 * k);
-        ea |= u64::from(lower_ea as u16) << (16 * k);
-        sep |= u64::from(eq_colon as u16) << (16 * k);
-    }
-    Masks {
-        class,
-        auth: b & (ea >> 1),
-        sep,
+        #[inline(always)]
+        fn eq(v: __m128i, b: u8) -> __m128i {
+            // SAFETY: SSE2 is part of the x86_64 baseline, so these
+            // intrinsics are available on any x86_64 CPU; they only compute
+            // on registers.
+            unsafe { _mm_cmpeq_epi8(v, _mm_set1_epi8(b as i8)) }
+        }
+        let (mut m, mut digits, mut colon_pairs) = (Masks::default(), 0, 0);
+        for k in 0..BLOCK / 16 {
+            // SAFETY: SSE2 is part of the x86_64 baseline, so every
+            // intrinsic here is available on any x86_64 CPU. The unaligned
+            // loads read bytes 16k..16k+16 and 16k+1..16k+17 of `chunk`,
+            // which holds 65 (k < 4).
+            let (class, auth, sep, rare, digit, colon_pair) = unsafe {
+                let v = _mm_loadu_si128(chunk.as_ptr().add(16 * k).cast());
+                let next = _mm_loadu_si128(chunk.as_ptr().add(16 * k + 1).cast());
+                // b - '0' < 10 unsigned, as a signed compare after moving the
+                // range to the bottom: (b - '0' - 128) < (10 - 128).
+                let shifted = _mm_sub_epi8(v, _mm_set1_epi8((b'0' as i8).wrapping_sub(i8::MIN)));
+                let digit = _mm_cmplt_epi8(shifted, _mm_set1_epi8(10 + i8::MIN));
+                let dash = eq(v, b'-');
+                let class = _mm_or_si128(
+                    _mm_or_si128(digit, eq(v, b' ')),
+                    _mm_or_si128(dash, eq(v, b'.')),
+                );
+                let folded = _mm_or_si128(v, _mm_set1_epi8(0x20));
+                let next_folded = _mm_or_si128(next, _mm_set1_epi8(0x20));
+                let auth = _mm_and_si128(
+                    eq(folded, b'b'),
+                    _mm_or_si128(eq(next_folded, b'e'), eq(next_folded, b'a')),
+                );
+                let colon = eq(v, b':');
+                let sep = _mm_or_si128(eq(v, b'='), colon);
+                let colon_pair = _mm_and_si128(colon, _mm_or_si128(eq(next, b':'), eq(next, b'/')));
+                let singles = _mm_or_si128(_mm_or_si128(eq(v, b'@'), eq(v, b'+')), eq(v, b'('));
+                let pairs = _mm_or_si128(
+                    _mm_or_si128(
+                        _mm_and_si128(eq(v, b'I'), eq(next, b'A')),
+                        _mm_and_si128(eq(v, b'y'), eq(next, b'J')),
+                    ),
+                    _mm_and_si128(dash, eq(next, b'B')),
+                );
+                (
+                    _mm_movemask_epi8(class),
+                    _mm_movemask_epi8(auth),
+                    _mm_movemask_epi8(sep),
+                    _mm_movemask_epi8(_mm_or_si128(singles, pairs)),
+                    _mm_movemask_epi8(digit),
+                    _mm_movemask_epi8(colon_pair),
+                )
+            };
+            m.class |= u64::from(class as u16) << (16 * k);
+            m.auth |= u64::from(auth as u16) << (16 * k);
+            m.sep |= u64::from(sep as u16) << (16 * k);
+            m.rare |= u64::from(rare as u16) << (16 * k);
+            digits |= u64::from(digit as u16) << (16 * k);
+            colon_pairs |= u64::from(colon_pair as u16) << (16 * k);
+        }
+        m.sep &= !skipped_seps(digits, colon_pairs);
+        m
     }
 }
 
-#[cfg(not(target_arch = "x86_64"))]
-fn masks(chunk: &[u8; WINDOW]) -> Masks {
-    let (mut class, mut b, mut ea, mut sep) = (0u64, 0u64, 0u64, 0u64);
-    for (k, &byte) in chunk.iter().enumerate() {
-        class |= u64::from(byte.is_ascii_digit() || super::digits::is_sep(byte)) << k;
-        b |= u64::from(byte | 0x20 == b'b') << k;
-        ea |= u64::from(matches!(byte | 0x20, b'e' | b'a')) << k;
-        sep |= u64::from(matches!(byte, b'=' | b':')) << k;
+/// AVX2: the same compares as [`Native`], 32 bytes at a time. Only used
+/// inside [`blocks_avx2`].
+#[cfg(target_arch = "x86_64")]
+struct Avx2;
+
+#[cfg(target_arch = "x86_64")]
+impl Classify for Avx2 {
+    #[inline(always)]
+    fn masks(chunk: &[u8; BLOCK + 1]) -> Masks {
+        // SAFETY: `Avx2` is only used by `blocks_avx2`, which runs only on
+        // CPUs with AVX2 (and the tests check the CPU first).
+        unsafe { masks_avx2(chunk) }
     }
-    Masks {
-        class,
-        auth: b & (ea >> 1),
-        sep,
+}
+
+/// # Safety
+///
+/// The CPU must support AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+unsafe fn masks_avx2(chunk: &[u8; BLOCK + 1]) -> Masks {
+    use std::arch::x86_64::{
+        __m256i, _mm256_and_si256, _mm256_cmpeq_epi8, _mm256_cmpgt_epi8, _mm256_loadu_si256,
+        _mm256_movemask_epi8, _mm256_or_si256, _mm256_set1_epi8, _mm256_sub_epi8,
+    };
+    /// # Safety
+    ///
+    /// The CPU must support AVX2.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    unsafe fn eq(v: __m256i, b: u8) -> __m256i {
+        // SAFETY: the caller guarantees AVX2; this only computes on registers.
+        // (Rust before 1.87 requires the block, later ones call it unused.)
+        #[allow(unused_unsafe)]
+        unsafe {
+            _mm256_cmpeq_epi8(v, _mm256_set1_epi8(b as i8))
+        }
     }
+    let (mut m, mut digits, mut colon_pairs) = (Masks::default(), 0, 0);
+    for k in 0..BLOCK / 32 {
+        // SAFETY: the caller guarantees AVX2, so every intrinsic here is
+        // available. The unaligned loads read bytes 32k..32k+32 and
+        // 32k+1..32k+33 of `chunk`, which holds 65 (k < 2).
+        let (class, auth, sep, rare, digit, colon_pair) = unsafe {
+            let v = _mm256_loadu_si256(chunk.as_ptr().add(32 * k).cast());
+            let next = _mm256_loadu_si256(chunk.as_ptr().add(32 * k + 1).cast());
+            // As in `Native`: (b - '0' - 128) < (10 - 128), signed.
+            let shifted = _mm256_sub_epi8(v, _mm256_set1_epi8((b'0' as i8).wrapping_sub(i8::MIN)));
+            let digit = _mm256_cmpgt_epi8(_mm256_set1_epi8(10 + i8::MIN), shifted);
+            let dash = eq(v, b'-');
+            let class = _mm256_or_si256(
+                _mm256_or_si256(digit, eq(v, b' ')),
+                _mm256_or_si256(dash, eq(v, b'.')),
+            );
+            let folded = _mm256_or_si256(v, _mm256_set1_epi8(0x20));
+            let next_folded = _mm256_or_si256(next, _mm256_set1_epi8(0x20));
+            let auth = _mm256_and_si256(
+                eq(folded, b'b'),
+                _mm256_or_si256(eq(next_folded, b'e'), eq(next_folded, b'a')),
+            );
+            let colon = eq(v, b':');
+            let sep = _mm256_or_si256(eq(v, b'='), colon);
+            let colon_pair =
+                _mm256_and_si256(colon, _mm256_or_si256(eq(next, b':'), eq(next, b'/')));
+            let singles = _mm256_or_si256(_mm256_or_si256(eq(v, b'@'), eq(v, b'+')), eq(v, b'('));
+            let pairs = _mm256_or_si256(
+                _mm256_or_si256(
+                    _mm256_and_si256(eq(v, b'I'), eq(next, b'A')),
+                    _mm256_and_si256(eq(v, b'y'), eq(next, b'J')),
+                ),
+                _mm256_and_si256(dash, eq(next, b'B')),
+            );
+            (
+                _mm256_movemask_epi8(class),
+                _mm256_movemask_epi8(auth),
+                _mm256_movemask_epi8(sep),
+                _mm256_movemask_epi8(_mm256_or_si256(singles, pairs)),
+                _mm256_movemask_epi8(digit),
+                _mm256_movemask_epi8(colon_pair),
+            )
+        };
+        m.class |= u64::from(class as u32) << (32 * k);
+        m.auth |= u64::from(auth as u32) << (32 * k);
+        m.sep |= u64::from(sep as u32) << (32 * k);
+        m.rare |= u64::from(rare as u32) << (32 * k);
+        digits |= u64::from(digit as u32) << (32 * k);
+        colon_pairs |= u64::from(colon_pair as u32) << (32 * k);
+    }
+    m.sep &= !skipped_seps(digits, colon_pairs);
+    m
+}
+
+/// The masks byte by byte: the definition the vector code must agree with.
+#[cfg(any(test, not(target_arch = "x86_64")))]
+fn scalar_masks(chunk: &[u8; BLOCK + 1]) -> Masks {
+    let mut m = Masks::default();
+    for k in 0..BLOCK {
+        let (byte, next) = (chunk[k], chunk[k + 1]);
+        m.class |= u64::from(byte.is_ascii_digit() || super::digits::is_sep(byte)) << k;
+        m.auth |= u64::from(byte | 0x20 == b'b' && matches!(next | 0x20, b'e' | b'a')) << k;
+        let prev = k.checked_sub(1).map(|p| chunk[p]);
+        let between_digits =
+            k < BLOCK - 1 && prev.is_some_and(|p| p.is_ascii_digit()) && next.is_ascii_digit();
+        let path = byte == b':' && (matches!(next, b':' | b'/') || prev == Some(b':'));
+        m.sep |= u64::from(matches!(byte, b'=' | b':') && !between_digits && !path) << k;
+        let rare = matches!(byte, b'@' | b'+' | b'(')
+            || matches!((byte, next), (b'I', b'A') | (b'y', b'J') | (b'-', b'B'));
+        m.rare |= u64::from(rare) << k;
+    }
+    m
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::digits::is_sep;
     use super::*;
 
     #[test]
     fn masks_mark_their_bytes() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut chunks = Vec::new();
         for start in [0u8, 64, 128, 192, 20] {
-            let mut chunk = [0u8; WINDOW];
+            let mut chunk = [0u8; BLOCK + 1];
             for (k, c) in chunk.iter_mut().enumerate() {
                 *c = start.wrapping_add(k as u8);
             }
             chunk[10..13].copy_from_slice(b"bEa");
-            let m = masks(&chunk);
-            for (k, &byte) in chunk.iter().enumerate() {
+            chunks.push(chunk);
+        }
+        // Every pair of interesting bytes, across the 16-byte lanes too.
+        let alphabet = b"0123456789 -.=:/@+(bBeEaAIyJ-xZ\0\xff";
+        for _ in 0..2000 {
+            let mut chunk = [0u8; BLOCK + 1];
+            for c in chunk.iter_mut() {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                *c = alphabet[(seed % alphabet.len() as u64) as usize];
+            }
+            chunks.push(chunk);
+        }
+        for chunk in &chunks {
+            let m = Native::masks(chunk);
+            assert_eq!(m, scalar_masks(chunk), "{chunk:?}");
+            #[cfg(target_arch = "x86_64")]
+            if std::is_x86_feature_detected!("avx2") {
+                assert_eq!(Avx2::masks(chunk), m, "{chunk:?}");
+            }
+            for (k, &byte) in chunk[..BLOCK].iter().enumerate() {
                 assert_eq!(
                     m.class >> k & 1 == 1,
-                    byte.is_ascii_digit() || is_sep(byte),
+                    byte.is_ascii_digit() || super::super::digits::is_sep(byte),
                     "byte {byte}"
                 );
-                let next = chunk.get(k + 1).map_or(0, |b| b | 0x20);
+                let next = chunk[k + 1] | 0x20;
                 let auth = byte | 0x20 == b'b' && matches!(next, b'e' | b'a');
                 assert_eq!(m.auth >> k & 1 == 1, auth, "byte {byte} at {k}");
             }
@@ -209,8 +451,68 @@ mod tests {
     }
 
     #[test]
+    fn blocks_mark_every_byte_of_any_text_once() {
+        let alphabet = b"0123456789 -.=:/@+(bBeEaAIyJ-xZ";
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        for len in (0..300).chain([511, 512, 513, 1000]) {
+            let text: Vec<u8> = (0..len)
+                .map(|_| {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 7;
+                    seed ^= seed << 17;
+                    alphabet[(seed % alphabet.len() as u64) as usize]
+                })
+                .collect();
+            // Each byte's bits, the scalar way, with the whole text around it.
+            let mut padded = text.clone();
+            padded.push(0);
+            let expected: Vec<Masks> = (0..len)
+                .map(|i| {
+                    let mut chunk = [0u8; BLOCK + 1];
+                    chunk[1] = padded[i];
+                    chunk[2] = padded[i + 1];
+                    chunk[0] = if i > 0 { text[i - 1] } else { b'x' };
+                    let m = scalar_masks(&chunk);
+                    let bit = |x: u64| x >> 1 & 1;
+                    Masks {
+                        class: bit(m.class),
+                        auth: bit(m.auth),
+                        sep: bit(m.sep),
+                        rare: bit(m.rare),
+                    }
+                })
+                .collect();
+            let mut next = 0;
+            for_each_block(&text, |w, m| {
+                assert_eq!(w, next, "blocks in order, len {len}");
+                next += BLOCK;
+                for k in 0..BLOCK {
+                    let i = w + k;
+                    let got = |x: u64| x >> k & 1;
+                    if i >= len {
+                        assert_eq!(got(m.class | m.auth | m.sep | m.rare), 0, "past the end");
+                        continue;
+                    }
+                    let e = &expected[i];
+                    assert_eq!(got(m.class), e.class, "class at {i} of {len}");
+                    assert_eq!(got(m.auth), e.auth, "auth at {i} of {len}");
+                    assert_eq!(got(m.rare), e.rare, "rare at {i} of {len}");
+                    // A separator may be kept at a block's edge, never
+                    // dropped inside it.
+                    let raw = u64::from(matches!(text[i], b'=' | b':'));
+                    assert!(
+                        got(m.sep) >= e.sep && got(m.sep) <= raw,
+                        "sep at {i} of {len}"
+                    );
+                }
+            });
+            assert_eq!(next, len.div_ceil(BLOCK) * BLOCK, "len {len}");
+        }
+    }
+
+    #[test]
     fn auth_candidates_are_each_reported_once() {
-        for len in [0, 5, 63, 64, 65, 100, 130, 1000] {
+        for len in [0, 5, 63, 64, 65, 66, 100, 128, 129, 130, 1000] {
             let text: String = (0..len)
                 .map(|i| {
                     if i % 7 == 3 {
@@ -223,13 +525,36 @@ mod tests {
                 })
                 .collect();
             let mut seen = Vec::new();
-            scan(text.as_bytes(), None, true, false, |t| {
-                if let Trigger::AuthScheme(i) = t {
-                    seen.push(i)
+            for_each_block(text.as_bytes(), |w, m| {
+                let mut bits = m.auth;
+                while bits != 0 {
+                    seen.push(w + bits.trailing_zeros() as usize);
+                    bits &= bits - 1;
                 }
             });
             let expected: Vec<usize> = (0..len).filter(|i| i % 7 == 3 && i + 1 < len).collect();
             assert_eq!(seen, expected, "len {len}");
+        }
+    }
+
+    #[test]
+    fn rare_anchors_across_block_edges() {
+        for len in [2, 63, 64, 65, 66, 127, 128, 129, 200] {
+            for at in 0..len - 1 {
+                for pair in [b"@x", b"+1", b"(2", b"IA", b"yJ", b"-B"] {
+                    let mut text = vec![b'x'; len];
+                    text[at..at + 2].copy_from_slice(pair);
+                    let mut seen = Vec::new();
+                    for_each_block(&text, |w, m| {
+                        let mut bits = m.rare;
+                        while bits != 0 {
+                            seen.push(w + bits.trailing_zeros() as usize);
+                            bits &= bits - 1;
+                        }
+                    });
+                    assert_eq!(seen, [at], "{pair:?} at {at} of {len}");
+                }
+            }
         }
     }
 }
