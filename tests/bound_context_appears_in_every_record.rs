@@ -13,7 +13,7 @@ fn bound_fields_land_where_the_python_library_puts_them() {
     let _serial = serial();
     let envelope = Collect::new(Format::Envelope);
     let flat = Collect::new(Format::Flat);
-    let guard = fapilog::builder()
+    let guard = common::builder()
         .sink(envelope.clone())
         .sink(flat.clone())
         .install()
@@ -82,7 +82,7 @@ fn bound_fields_land_where_the_python_library_puts_them() {
 fn a_field_named_at_run_time_can_be_bound() {
     let _serial = serial();
     let sink = Collect::new(Format::Flat);
-    let guard = fapilog::builder().sink(sink.clone()).install().unwrap();
+    let guard = common::builder().sink(sink.clone()).install().unwrap();
     let header = String::from("x-tenant");
     {
         let _ctx = Context::current()
@@ -98,18 +98,20 @@ fn a_field_named_at_run_time_can_be_bound() {
 fn context_follows_futures_across_threads_of_a_work_stealing_runtime() {
     let _serial = serial();
     let sink = Collect::new(Format::Flat);
-    let guard = fapilog::builder().sink(sink.clone()).install().unwrap();
+    let guard = common::builder().sink(sink.clone()).install().unwrap();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .build()
         .unwrap();
+    // Fewer tasks and steps under miri, which interprets every poll.
+    let (tasks_n, steps) = if cfg!(miri) { (3, 5) } else { (8, 50) };
     rt.block_on(async {
         let mut tasks = Vec::new();
-        for t in 0..8u64 {
+        for t in 0..tasks_n {
             let ctx = Context::current().with_field("request_id", &format!("req-{t}"));
             tasks.push(tokio::spawn(
                 async move {
-                    for i in 0..50u64 {
+                    for i in 0..steps {
                         tokio::task::yield_now().await;
                         fapilog::info!(t, i, "step");
                     }
@@ -133,7 +135,7 @@ fn context_follows_futures_across_threads_of_a_work_stealing_runtime() {
     drop(rt);
     drop(guard);
     let lines = sink.lines();
-    assert_eq!(lines.len(), 8 * 50 + 1);
+    assert_eq!(lines.len() as u64, tasks_n * steps + 1);
     for line in &lines {
         let v = parse(line);
         let t = v["t"].as_u64().unwrap();
@@ -162,11 +164,12 @@ impl std::fmt::Display for Explodes {
 fn records_give_back_their_reference_to_the_bound_context() {
     let _serial = serial();
     let sink = Collect::new(Format::Flat);
-    let guard = fapilog::builder().sink(sink.clone()).install().unwrap();
+    let guard = common::builder().sink(sink.clone()).install().unwrap();
     let _ctx = fapilog::bind!(request_id = "req-1");
     let probe = Context::current();
     let baseline = probe.__strong_count(); // the thread's binding + `probe`
-    for i in 0..1_000u32 {
+    let n = if cfg!(miri) { 50 } else { 1_000 };
+    for i in 0..n {
         fapilog::info!(i, "fast path");
         fapilog::info!(i = %i, "checked path");
     }
@@ -187,7 +190,7 @@ fn records_give_back_their_reference_to_the_bound_context() {
         .iter()
         .filter(|l| !common::is_drop_summary(l))
         .count();
-    assert_eq!(records, 2_000, "plus the summary of the one drop");
+    assert_eq!(records, 2 * n, "plus the summary of the one drop");
     assert_eq!(
         fapilog::stats().dropped_for(fapilog::DropReason::Panicked),
         1

@@ -74,7 +74,7 @@ fn every_value_kind_reaches_every_format() {
     let envelope = Collect::new(Format::Envelope);
     let flat = Collect::new(Format::Flat);
     let pretty = Collect::new(Format::Pretty { color: false });
-    let guard = fapilog::builder()
+    let guard = common::builder()
         .sink(envelope.clone())
         .sink(flat.clone())
         .sink(pretty.clone())
@@ -141,6 +141,10 @@ fn every_value_kind_reaches_every_format() {
     assert_eq!(dotted["log"]["level"], "CRITICAL");
     assert_eq!(dotted["log"]["data"]["http.status"], 503u64);
     assert_eq!(dotted["log"]["data"]["user name"], "ada");
+    // Both shorthands are kept (checked on the line below); which of the
+    // duplicate keys a parser keeps differs (simd-json the first, serde_json
+    // under miri the last).
+    #[cfg(not(miri))]
     assert_eq!(dotted["log"]["data"]["req.id"], 9u64);
     assert!(
         env_lines[3].contains(r#""req.id":9,"req.id":"9""#),
@@ -196,10 +200,8 @@ fn every_value_kind_reaches_every_format() {
 fn a_second_install_fails_while_one_is_live_and_works_after_shutdown() {
     let _serial = serial();
     let sink = Collect::new(Format::Flat);
-    let guard = fapilog::builder().sink(sink.clone()).install().unwrap();
-    let again = fapilog::builder()
-        .sink(Collect::new(Format::Flat))
-        .install();
+    let guard = common::builder().sink(sink.clone()).install().unwrap();
+    let again = common::builder().sink(Collect::new(Format::Flat)).install();
     assert!(
         matches!(again, Err(fapilog::Error::AlreadyInstalled)),
         "{again:?}"
@@ -209,7 +211,7 @@ fn a_second_install_fails_while_one_is_live_and_works_after_shutdown() {
     fapilog::info!(n = 2, "after shutdown: ignored");
 
     let second = Collect::new(Format::Flat);
-    let guard = fapilog::builder().sink(second.clone()).install().unwrap();
+    let guard = common::builder().sink(second.clone()).install().unwrap();
     fapilog::info!(n = 3, "second logger");
     drop(guard);
     assert_eq!(sink.lines().len(), 1);
@@ -222,7 +224,7 @@ fn a_second_install_fails_while_one_is_live_and_works_after_shutdown() {
 fn flush_delivers_what_this_thread_logged() {
     let _serial = serial();
     let sink = Collect::new(Format::Flat);
-    let _guard = fapilog::builder().sink(sink.clone()).install().unwrap();
+    let _guard = common::builder().sink(sink.clone()).install().unwrap();
     for i in 0..100u32 {
         fapilog::info!(i, "before flush");
     }

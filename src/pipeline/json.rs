@@ -659,9 +659,17 @@ mod tests {
                 .find(|&i| ESCAPE[bytes[i] as usize] != CLEAN)
                 .unwrap_or(bytes.len())
         };
+        // Under miri, the bytes around every class boundary of the table.
+        let values: Vec<u8> = if cfg!(miri) {
+            vec![
+                0, 0x1F, 0x20, b'"', b'\\', 0x7E, 0x7F, 0x80, 0xE1, 0xE2, 0xE3, 0xFF,
+            ]
+        } else {
+            (0..=255).collect()
+        };
         for len in [8, 16, 24, 40] {
             for pos in 0..len {
-                for b in 0..=255u8 {
+                for &b in &values {
                     let mut bytes = vec![b'a'; len];
                     bytes[pos] = b;
                     let want = reference(&bytes, 0);
@@ -841,7 +849,7 @@ mod f64_fast_path_tests {
             assert_eq!(written(v), s);
         }
         let mut state = 0x9E37_79B9_7F4A_7C15u64;
-        for _ in 0..200_000 {
+        for _ in 0..if cfg!(miri) { 300 } else { 200_000 } {
             state ^= state << 13;
             state ^= state >> 7;
             state ^= state << 17;

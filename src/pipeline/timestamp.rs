@@ -320,10 +320,12 @@ mod tests {
 
     #[test]
     fn every_day_matches_naive_calendar() {
-        // Each day from 1970 into 2560, one instant per day at a varying time.
+        // Each day from 1970 into 2560, one instant per day at a varying time
+        // (under miri, the first 800: past the leap day of 1972).
         let mut reference = (1970u64, 1u64, 1u64);
         let mut day = 0u64;
-        while day * 86_400 * NS <= u64::MAX - 86_400 * NS {
+        let last = if cfg!(miri) { 800 } else { u64::MAX };
+        while day * 86_400 * NS <= u64::MAX - 86_400 * NS && day < last {
             let nanos = day * 86_400 * NS + (day * 7_919 % 86_400) * NS;
             let s = ts(nanos, Precision::Seconds);
             let (y, m, d) = reference;
@@ -340,14 +342,14 @@ mod tests {
             };
             day += 1;
         }
-        assert!(day > 213_000);
+        assert!(day > 213_000 || cfg!(miri));
     }
 
     #[test]
     fn random_instants_round_trip() {
         let mut x = 0x9E37_79B9_7F4A_7C15u64;
         let mut cache = TimestampCache::new();
-        for i in 0..5_000 {
+        for i in 0..if cfg!(miri) { 200 } else { 5_000 } {
             // xorshift64*
             x ^= x >> 12;
             x ^= x << 25;

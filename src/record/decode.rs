@@ -6,7 +6,7 @@ use super::encode::{
     TAG_BYTES, TAG_F64, TAG_FALSE, TAG_I128, TAG_I64, TAG_NULL, TAG_STATIC_STR, TAG_STR, TAG_TRUE,
     TAG_TRUNCATED, TAG_U128, TAG_U64,
 };
-use super::{Callsite, Stamp, FLAG_TRUNCATED, HEADER_LEN, KIND_RECORD};
+use super::{read_ptr, write_ptr, Callsite, Stamp, FLAG_TRUNCATED, HEADER_LEN, KIND_RECORD};
 
 /// A decoded value, borrowing the record's bytes.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -68,6 +68,9 @@ pub(crate) struct Header {
 /// Writes a header at `base`.
 /// Padding passes `None` for the stamp.
 ///
+/// The callsite and context pointers are stored as pointers (see
+/// [`write_ptr`]), so the worker gets them back with their provenance.
+///
 /// # Safety
 /// `base..base + HEADER_LEN` must be writable and exclusively ours.
 #[inline(always)]
@@ -78,32 +81,37 @@ pub(crate) unsafe fn write_header(
     truncated: bool,
     stamp: Option<&Stamp>,
 ) {
-    let mut h = [0u8; HEADER_LEN];
-    h[0..4].copy_from_slice(&(len as u32).to_ne_bytes());
-    h[4] = kind;
-    h[5] = if truncated { FLAG_TRUNCATED } else { 0 };
-    if let Some(s) = stamp {
-        h[8..16].copy_from_slice(&(s.callsite as *const Callsite as usize as u64).to_ne_bytes());
-        h[16..24].copy_from_slice(&s.timestamp.to_ne_bytes());
-        h[24..32].copy_from_slice(&(s.context as usize as u64).to_ne_bytes());
+    let mut head = [0u8; 8];
+    head[0..4].copy_from_slice(&(len as u32).to_ne_bytes());
+    head[4] = kind;
+    head[5] = if truncated { FLAG_TRUNCATED } else { 0 };
+    let (callsite, timestamp, context) = match stamp {
+        Some(s) => (s.callsite as *const Callsite, s.timestamp, s.context),
+        None => (std::ptr::null(), 0, std::ptr::null()),
+    };
+    // SAFETY: the caller guarantees `base..base + HEADER_LEN` is writable and
+    // ours; the four 8-byte fields below tile exactly that range.
+    unsafe {
+        base.cast::<[u8; 8]>().write_unaligned(head);
+        write_ptr(base.add(8), callsite);
+        base.add(16).cast::<u64>().write_unaligned(timestamp);
+        write_ptr(base.add(24), context);
     }
-    // SAFETY: the caller guarantees the destination is writable and ours;
-    // `h` is a local array.
-    unsafe { std::ptr::copy_nonoverlapping(h.as_ptr(), base, HEADER_LEN) };
 }
 
 /// Reads the header at the start of `bytes` (which must hold at least
 /// [`HEADER_LEN`] bytes).
+#[inline(always)]
 pub(crate) fn read_header(bytes: &[u8]) -> Header {
     let h = &bytes[..HEADER_LEN];
+    let field = |at: usize| -> &[u8; 8] { h[at..at + 8].try_into().unwrap() };
     Header {
         len: u32::from_ne_bytes(h[0..4].try_into().unwrap()) as usize,
         kind: h[4],
         flags: h[5],
-        callsite: u64::from_ne_bytes(h[8..16].try_into().unwrap()) as usize as *const Callsite,
-        timestamp: u64::from_ne_bytes(h[16..24].try_into().unwrap()),
-        context: u64::from_ne_bytes(h[24..32].try_into().unwrap()) as usize
-            as *const crate::context::Scope,
+        callsite: read_ptr(field(8)),
+        timestamp: u64::from_ne_bytes(*field(16)),
+        context: read_ptr(field(24)),
     }
 }
 
@@ -264,7 +272,7 @@ unsafe fn next_value<'a>(b: &mut &'a [u8]) -> Result<Value<'a>, DecodeError> {
             }
         }
         TAG_STATIC_STR => {
-            let ptr = u64::from_ne_bytes(take_array(b)?) as usize as *const u8;
+            let ptr = read_ptr::<u8>(take(b, 8)?.try_into().unwrap());
             let len = u64::from_ne_bytes(take_array(b)?) as usize;
             // SAFETY: by this function's contract, pointer and length were
             // taken from a `&'static str`, so they form valid UTF-8 that lives

@@ -280,11 +280,12 @@ impl<'g> Encoder<'g> {
 
     #[inline(always)]
     fn static_str(&mut self, s: &'static str) {
-        self.tagged(
-            TAG_STATIC_STR,
-            // Pointer and length of a `'static` string; see `decode`.
-            pack_static(s),
-        );
+        if self.reserve(STATIC_STR_LEN) {
+            // SAFETY: `reserve` made `pos..pos + STATIC_STR_LEN` writable and
+            // ours.
+            unsafe { raw_static(self.base.add(self.pos), s) };
+            self.pos += STATIC_STR_LEN;
+        }
     }
 
     /// Writes a value through `fmt::Write` (used by `%display`, `?debug` and
@@ -431,13 +432,21 @@ unsafe fn copy_small(src: *const u8, dst: *mut u8, len: usize) {
     }
 }
 
-/// The payload of a static message: pointer and length (see `decode`).
+/// Writes a static message (tag, pointer, length) at `dst` with no check;
+/// returns the byte after it. The pointer is stored as a pointer, keeping
+/// its provenance for the worker (see [`super::write_ptr`]).
+///
+/// # Safety
+/// `dst..dst + STATIC_STR_LEN` must be writable and ours.
 #[inline(always)]
-pub(crate) fn pack_static(s: &'static str) -> [u8; 16] {
-    let mut out = [0u8; 16];
-    out[..8].copy_from_slice(&(s.as_ptr() as usize as u64).to_ne_bytes());
-    out[8..].copy_from_slice(&(s.len() as u64).to_ne_bytes());
-    out
+pub(crate) unsafe fn raw_static(dst: *mut u8, s: &'static str) -> *mut u8 {
+    // SAFETY: forwarded from this function's contract: 1 + 8 + 8 bytes.
+    unsafe {
+        *dst = TAG_STATIC_STR;
+        super::write_ptr(dst.add(1), s.as_ptr());
+        dst.add(9).cast::<u64>().write_unaligned(s.len() as u64);
+        dst.add(STATIC_STR_LEN)
+    }
 }
 
 /// Encodes into a growable `Vec`: for records made on the worker (drop

@@ -43,3 +43,39 @@ pub(crate) const KIND_RECORD: u8 = 1;
 pub(crate) const KIND_PAD: u8 = 2;
 /// Header flag: at least one value was cut to respect the record size limit.
 pub(crate) const FLAG_TRUNCATED: u8 = 1;
+
+// A stored pointer takes an 8-byte field.
+const _: () = assert!(std::mem::size_of::<usize>() <= 8);
+
+/// Stores a pointer in the 8-byte field at `dst` *as a pointer*: the slot
+/// keeps the pointer's provenance, so the worker reads back a pointer it
+/// may dereference (an address written as an integer and cast back would
+/// not be one, and is what miri reports as an integer-to-pointer cast). On
+/// 64-bit targets this is the same single 8-byte store as writing the
+/// address.
+///
+/// # Safety
+/// `dst..dst + 8` must be writable and exclusively ours.
+#[inline(always)]
+pub(crate) unsafe fn write_ptr<T>(dst: *mut u8, p: *const T) {
+    // SAFETY: forwarded from this function's contract; the stores are
+    // unaligned and within the 8 bytes.
+    unsafe {
+        if std::mem::size_of::<*const T>() < 8 {
+            // Keep the rest of the field initialised (32-bit targets).
+            dst.cast::<u64>().write_unaligned(0);
+        }
+        dst.cast::<*const T>().write_unaligned(p);
+    }
+}
+
+/// Reads a pointer stored by [`write_ptr`] from the start of `field`, with
+/// the provenance it was stored with (none if the bytes were written as
+/// integers: such a pointer is only good for a null check).
+#[inline(always)]
+pub(crate) fn read_ptr<T>(field: &[u8; 8]) -> *const T {
+    // SAFETY: `field` is 8 initialised, readable bytes, at least the size of
+    // a pointer (asserted above); the read is unaligned; any initialised
+    // bytes are a valid raw pointer.
+    unsafe { field.as_ptr().cast::<*const T>().read_unaligned() }
+}

@@ -39,7 +39,7 @@ use std::ptr::NonNull;
 use crossbeam_utils::CachePadded;
 
 use crate::record::decode::{read_header, write_header};
-use crate::record::encode::{pack_static, raw_fixed, Grow, STATIC_STR_LEN, TAG_STATIC_STR};
+use crate::record::encode::{raw_static, Grow, STATIC_STR_LEN};
 use crate::record::{Encoder, Fields, Stamp, HEADER_LEN, KIND_PAD, KIND_RECORD};
 use crate::stats::ProducerCounters;
 use sync::{AtomicBool, AtomicUsize, Ordering};
@@ -319,7 +319,7 @@ impl Ring {
         // so only this producer touches them; they hold `len` bytes, exactly
         // what the header, the message and `fields.encode_raw` write.
         unsafe {
-            let values = raw_fixed(base.add(HEADER_LEN), TAG_STATIC_STR, pack_static(message));
+            let values = raw_static(base.add(HEADER_LEN), message);
             let end = fields.encode_raw(values);
             debug_assert_eq!(end as usize - base as usize, len);
             write_header(base, len, KIND_RECORD, false, Some(stamp));
