@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{parse, serial, Collect};
+use common::{parse, serial, Collect, Env};
 use fapilog::enrich::{EnrichFields, Enricher, RecordInfo};
 use fapilog::sink::Format;
 use simd_json::prelude::*;
@@ -110,8 +110,7 @@ fn a_panicking_enricher_is_counted_and_the_worker_goes_on() {
 #[test]
 fn kubernetes_variables_become_process_fields() {
     let _serial = serial();
-    std::env::set_var("POD_NAME", "api-7d9f");
-    std::env::set_var("POD_NAMESPACE", "prod");
+    let env = Env::set(&[("POD_NAME", "api-7d9f"), ("POD_NAMESPACE", "prod")]);
     let envelope = Collect::new(Format::Envelope);
     let flat = Collect::new(Format::Flat);
     let guard = fapilog::builder()
@@ -119,8 +118,7 @@ fn kubernetes_variables_become_process_fields() {
         .sink(flat.clone())
         .install()
         .unwrap();
-    std::env::remove_var("POD_NAME");
-    std::env::remove_var("POD_NAMESPACE");
+    drop(env);
     fapilog::info!("in a pod");
     drop(guard);
     let e = parse(&envelope.lines()[0]);

@@ -8,11 +8,11 @@
 mod common;
 
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{parse, serial, Collect};
+use common::{parse, serial, Collect, Env, TempDir};
 use fapilog::sink::{Batch, File, Format, Sink};
 use fapilog::{DropReason, Error, Preset, Stats};
 use simd_json::prelude::*;
@@ -64,56 +64,6 @@ impl Sink for Failing {
             panic!("sink exploded (expected by the test)");
         }
         Err(io::Error::other("disk on fire (expected by the test)"))
-    }
-}
-
-/// A directory of its own under the system's temp dir, emptied first and
-/// removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let dir = std::env::temp_dir().join(format!(
-            "fapilog-fallback-test-{}-{name}",
-            std::process::id()
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        TempDir(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// Sets environment variables for a scope and restores what was there,
-/// even if the test fails.
-struct Env(Vec<(&'static str, Option<std::ffi::OsString>)>);
-
-impl Env {
-    fn set(vars: &[(&'static str, &str)]) -> Env {
-        let saved = vars
-            .iter()
-            .map(|&(k, v)| {
-                let old = std::env::var_os(k);
-                std::env::set_var(k, v);
-                (k, old)
-            })
-            .collect();
-        Env(saved)
-    }
-}
-
-impl Drop for Env {
-    fn drop(&mut self) {
-        for (k, old) in self.0.drain(..) {
-            match old {
-                Some(v) => std::env::set_var(k, v),
-                None => std::env::remove_var(k),
-            }
-        }
     }
 }
 

@@ -130,8 +130,13 @@ impl Outbox {
     }
 
     /// Hands off the non-empty batches that are full or whose sinks are all
-    /// idle; every non-empty batch when `force`.
-    pub(crate) fn send(&mut self, force: bool, shared: &Shared) {
+    /// idle.
+    pub(crate) fn send_ready(&mut self, shared: &Shared) {
+        self.send(false, shared);
+    }
+
+    /// As [`Outbox::send_ready`]; every non-empty batch when `force`.
+    fn send(&mut self, force: bool, shared: &Shared) {
         for i in 0..self.lanes.len() {
             let lane = &self.lanes[i];
             if lane.batch.is_empty() {

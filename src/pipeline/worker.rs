@@ -116,8 +116,6 @@ impl Worker {
                 idle = 0;
                 continue;
             }
-            // Batches held back for busy sinks go out once the sinks are idle.
-            self.dispatch(false);
             idle = idle.saturating_add(1);
             if idle < 16 {
                 std::thread::yield_now();
@@ -166,16 +164,11 @@ impl Worker {
                 })
             };
             total += n;
-            self.dispatch(false);
         }
-        self.dispatch(false);
+        // Batches held back for busy sinks go out once the sinks are idle
+        // (an idle worker's empty passes keep checking).
+        self.outbox.send_ready(&self.shared);
         total
-    }
-
-    /// Hands batches that are full or whose sinks are idle (every batch
-    /// when `force`) to their sinks.
-    fn dispatch(&mut self, force: bool) {
-        self.outbox.send(force, &self.shared);
     }
 
     /// Sends a flush (or close) to every sink and waits for the answers.
@@ -263,7 +256,7 @@ impl Worker {
     fn write_own(&mut self, buf: Vec<u8>, ok: bool) {
         if ok {
             let _ = self.stages.process(&buf, self.outbox.lanes(), &self.shared);
-            self.dispatch(false);
+            self.outbox.send_ready(&self.shared);
         }
         self.summary.buf = buf;
     }

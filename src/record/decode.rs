@@ -272,7 +272,7 @@ unsafe fn next_value<'a>(b: &mut &'a [u8]) -> Result<Value<'a>, DecodeError> {
             }
         }
         TAG_STATIC_STR => {
-            let ptr = read_ptr::<u8>(take(b, 8)?.try_into().unwrap());
+            let ptr = read_ptr::<u8>(&take_array(b)?);
             let len = u64::from_ne_bytes(take_array(b)?) as usize;
             // SAFETY: by this function's contract, pointer and length were
             // taken from a `&'static str`, so they form valid UTF-8 that lives

@@ -171,3 +171,50 @@ pub fn is_drop_summary(line: &str) -> bool {
     line.contains(r#""level":"WARNING","logger":"fapilog","message":"fapilog dropped "#)
 }
 pub mod secrets;
+
+/// A directory of its own under the system's temp dir, emptied first and
+/// removed on drop.
+pub struct TempDir(pub std::path::PathBuf);
+
+impl TempDir {
+    pub fn new(name: &str) -> TempDir {
+        let dir = std::env::temp_dir().join(format!("fapilog-test-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        TempDir(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Sets environment variables for a scope and restores what was there,
+/// even if the test fails.
+pub struct Env(Vec<(&'static str, Option<std::ffi::OsString>)>);
+
+impl Env {
+    pub fn set(vars: &[(&'static str, &str)]) -> Env {
+        let saved = vars
+            .iter()
+            .map(|&(k, v)| {
+                let old = std::env::var_os(k);
+                std::env::set_var(k, v);
+                (k, old)
+            })
+            .collect();
+        Env(saved)
+    }
+}
+
+impl Drop for Env {
+    fn drop(&mut self) {
+        for (k, old) in self.0.drain(..) {
+            match old {
+                Some(v) => std::env::set_var(k, v),
+                None => std::env::remove_var(k),
+            }
+        }
+    }
+}
