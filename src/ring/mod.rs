@@ -364,11 +364,24 @@ impl Ring {
         }
         // SeqCst pairs with the producer's store of `waiting` (see `wait`).
         self.head.store(head, Ordering::SeqCst);
-        if self.waiting.load(Ordering::SeqCst) {
+        if self.waiting.load(Ordering::SeqCst) && self.worth_waking(tail.wrapping_sub(head)) {
             self.waiting.store(false, Ordering::Relaxed);
             wake_waiting_producers();
         }
         handed
+    }
+
+    /// Whether a parked producer should be woken now that `depth` slots are
+    /// still in use. Not until half the ring is free (or it is empty): a
+    /// producer that outruns the worker then resumes once per half ring,
+    /// not once per consumed batch, which saves a pair of futex calls and a
+    /// context switch per batch. Nobody waits for ever: the worker consumes
+    /// (and so checks again) on every pass, a producer whose record still
+    /// does not fit parks again, and every park ends after a short slice
+    /// (`wait.rs`), when the producer looks for space by itself.
+    #[inline]
+    fn worth_waking(&self, depth: usize) -> bool {
+        depth <= self.shape.slots / 2
     }
 }
 
@@ -405,7 +418,8 @@ impl Claim<'_> {
             ring.producer.cached_head.store(head, Ordering::Relaxed);
             end.wrapping_sub(head) <= usable
         };
-        free_now(ring) || self.policy.wait(&ring.waiting, || free_now(ring))
+        let roomy = || ring.worth_waking(self.start.wrapping_sub(ring.head.load(Ordering::SeqCst)));
+        free_now(ring) || self.policy.wait(&ring.waiting, || free_now(ring), roomy)
     }
 
     /// Contiguous bytes writable from the record's start `from` (logical).

@@ -135,6 +135,75 @@ fn waiting_with_drop_gives_up_after_the_wait() {
     assert!(t.elapsed() >= Duration::from_millis(20));
 }
 
+/// Fills `ring` with one-slot records, then starts a producer whose next
+/// record waits for space under `policy`; returns it and a flag it sets once
+/// that record is written.
+fn blocked_producer(
+    ring: &Arc<Ring>,
+    policy: WaitPolicy,
+) -> (std::thread::JoinHandle<()>, Arc<AtomicBool>) {
+    while write(ring, &WaitPolicy::NO_WAIT, &CS, 0, "") {}
+    let done = Arc::new(AtomicBool::new(false));
+    let handle = {
+        let (ring, done) = (ring.clone(), done.clone());
+        std::thread::spawn(move || {
+            assert!(write(&ring, &policy, &CS, 1, ""));
+            done.store(true, Ordering::SeqCst);
+        })
+    };
+    (handle, done)
+}
+
+/// Takes up to `n` records off the ring.
+fn consume(ring: &Ring, n: usize) -> usize {
+    // SAFETY: the test thread is the ring's only consumer.
+    unsafe { ring.consume(n, |_| {}) }
+}
+
+/// True once `done` is set, waiting at most `limit`.
+fn becomes_true(done: &AtomicBool, limit: Duration) -> bool {
+    let t = std::time::Instant::now();
+    while !done.load(Ordering::SeqCst) {
+        if t.elapsed() > limit {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    true
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "waits tens of milliseconds of wall time")]
+fn a_blocked_producer_resumes_only_once_half_the_ring_is_free() {
+    let ring = Arc::new(Ring::new(shape(64, 64, 0)));
+    let (producer, done) = blocked_producer(&ring, BLOCK);
+    // Past its spin phase (microseconds), the producer parks.
+    std::thread::sleep(Duration::from_millis(20));
+    // Room for its record, but not half the ring: the producer stays parked
+    // through many park slices (1 ms each).
+    assert_eq!(consume(&ring, 8), 8);
+    assert!(!becomes_true(&done, Duration::from_millis(30)));
+    // Half the ring free: the consumer wakes it.
+    assert_eq!(consume(&ring, 24), 24);
+    assert!(becomes_true(&done, Duration::from_secs(10)));
+    producer.join().unwrap();
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "waits tens of milliseconds of wall time")]
+fn a_producer_racing_a_drop_deadline_resumes_as_soon_as_its_record_fits() {
+    let ring = Arc::new(Ring::new(shape(64, 64, 0)));
+    let policy = WaitPolicy {
+        wait: Duration::from_secs(60),
+        drop_on_full: true,
+    };
+    let (producer, done) = blocked_producer(&ring, policy);
+    std::thread::sleep(Duration::from_millis(5));
+    assert_eq!(consume(&ring, 1), 1);
+    assert!(becomes_true(&done, Duration::from_secs(10)));
+    producer.join().unwrap();
+}
+
 #[test]
 fn a_record_larger_than_half_the_ring_is_truncated_not_lost() {
     let ring = Ring::new(shape(8, 64, 0));
