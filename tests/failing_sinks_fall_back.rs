@@ -496,6 +496,45 @@ fn a_fallback_set_in_code_wins_over_the_preset_and_the_environment() {
 }
 
 #[test]
+fn no_fallback_in_code_wins_over_the_preset_and_the_environment() {
+    let _serial = serial();
+    let dir = TempDir::new("code-off");
+    let dir_str = dir.0.to_str().expect("a UTF-8 temp dir").to_string();
+    let env = Env::set(&[
+        ("FAPILOG_PRESET", "production"),
+        ("FAPILOG_FALLBACK_DIR", &dir_str),
+    ]);
+    let builders = [
+        // The environment's preset and directory.
+        fapilog::builder().no_fallback(),
+        // A preset in code, before or after.
+        fapilog::builder().no_fallback().preset(Preset::Production),
+        fapilog::builder().preset(Preset::Production).no_fallback(),
+    ];
+    for b in builders {
+        let guard = b
+            .sink(Failing::errors(Format::Flat))
+            .drop_summary_interval(Duration::from_secs(3600))
+            .install()
+            .expect("install");
+        log(2);
+        assert!(guard.shutdown());
+        let s = fapilog::stats();
+        assert_eq!(s.fallback, 0, "{s:#?}");
+        assert_eq!(
+            s.dropped_for(DropReason::SinkError),
+            2 + s.drop_summaries,
+            "dropped and counted: {s:#?}"
+        );
+    }
+    drop(env);
+    assert!(
+        !dir.0.join("fallback.log").exists(),
+        "no file fallback was made"
+    );
+}
+
+#[test]
 fn an_unwritable_fapilog_fallback_dir_fails_the_install_naming_it() {
     let _serial = serial();
     let dir = TempDir::new("unwritable");

@@ -1,6 +1,9 @@
 //! The File sink driven directly through the `Sink` trait: size and time
 //! rotation, retention, gzip, open errors, appending.
 
+mod common;
+
+use common::TempDir;
 use fapilog::sink::{Batch, File, Format, Rotation, Sink};
 use fapilog::Level;
 use std::fs;
@@ -13,11 +16,11 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// 2026-11-21T10:15:00Z.
 const T0: u64 = 1_795_256_100;
 
-/// A fresh, empty directory for one test.
-fn scratch(test: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("fapilog-file-{test}-{}", std::process::id()));
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).unwrap();
+/// A fresh, empty directory for one test, removed when the guard drops,
+/// whether the test passed or not.
+fn scratch(test: &str) -> TempDir {
+    let dir = TempDir::new(&format!("file-{test}"));
+    fs::create_dir_all(&dir.0).unwrap();
     dir
 }
 
@@ -149,7 +152,8 @@ fn name_and_format_come_from_the_builder() {
 
 #[test]
 fn size_rotation_keeps_every_line_once_in_order_and_within_the_limit() {
-    let dir = scratch("size");
+    let tmp = scratch("size");
+    let dir = tmp.0.clone();
     let limit = 200;
     let mut sink = File::new(&dir).file_name("app.log").rotate_bytes(limit);
     sink.open().unwrap();
@@ -180,12 +184,12 @@ fn size_rotation_keeps_every_line_once_in_order_and_within_the_limit() {
         );
     }
     assert_eq!(all_text(&dir), joined(&all));
-    fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn rotations_in_the_same_second_get_a_counter() {
-    let dir = scratch("counter");
+    let tmp = scratch("counter");
+    let dir = tmp.0.clone();
     let clock = FakeClock::at(T0);
     let mut sink = clock.install(File::new(&dir).file_name("app.log").rotate_bytes(32));
     sink.open().unwrap();
@@ -210,12 +214,12 @@ fn rotations_in_the_same_second_get_a_counter() {
         assert_eq!(read(file), joined(pair));
     }
     assert_eq!(read(&dir.join("app.log")), joined(&all[10..]));
-    fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn an_oversized_batch_gets_a_fresh_file_of_its_own() {
-    let dir = scratch("oversized");
+    let tmp = scratch("oversized");
+    let dir = tmp.0.clone();
     let mut sink = File::new(&dir).file_name("app.log").rotate_bytes(100);
     sink.open().unwrap();
     let small = lines(0, 3); // 48 bytes
@@ -236,12 +240,12 @@ fn an_oversized_batch_gets_a_fresh_file_of_its_own() {
         "the big batch is whole, in one file"
     );
     assert_eq!(read(&dir.join("app.log")), joined(&after));
-    fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn hourly_rotation_at_utc_hour_boundaries() {
-    let dir = scratch("hourly");
+    let tmp = scratch("hourly");
+    let dir = tmp.0.clone();
     let clock = FakeClock::at(T0); // 10:15:00
     let mut sink = clock.install(File::new(&dir).file_name("app.log").rotate_hourly());
     sink.open().unwrap();
@@ -267,12 +271,12 @@ fn hourly_rotation_at_utc_hour_boundaries() {
     assert_eq!(read(&files[0]), joined(&lines(0, 2)));
     assert_eq!(read(&files[1]), joined(&lines(2, 2)));
     assert_eq!(read(&dir.join("app.log")), joined(&lines(4, 1)));
-    fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn daily_rotation_at_utc_midnight() {
-    let dir = scratch("daily");
+    let tmp = scratch("daily");
+    let dir = tmp.0.clone();
     let midnight = 1_795_305_600; // 2026-11-22T00:00:00Z
     let clock = FakeClock::at(midnight - 1);
     let mut sink = clock.install(
@@ -298,12 +302,12 @@ fn daily_rotation_at_utc_midnight() {
     assert_eq!(read(&files[0]), joined(&lines(0, 1)));
     assert_eq!(read(&files[1]), joined(&lines(1, 2)));
     assert_eq!(read(&dir.join("app.log")), joined(&lines(3, 1)));
-    fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn a_file_left_from_an_earlier_period_is_rotated_at_the_first_write() {
-    let dir = scratch("stale");
+    let tmp = scratch("stale");
+    let dir = tmp.0.clone();
     fs::write(dir.join("app.log"), "old\n").unwrap();
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -319,7 +323,6 @@ fn a_file_left_from_an_earlier_period_is_rotated_at_the_first_write() {
     assert_eq!(files.len(), 1);
     assert_eq!(read(&files[0]), "old\n");
     assert_eq!(read(&dir.join("app.log")), joined(&lines(0, 1)));
-    fs::remove_dir_all(&dir).unwrap();
 }
 
 /// Files in the directory retention must never touch.
@@ -350,7 +353,8 @@ fn assert_unrelated_untouched(dir: &Path) {
 
 #[test]
 fn retention_by_count_deletes_the_oldest_rotated_files_only() {
-    let dir = scratch("keep-files");
+    let tmp = scratch("keep-files");
+    let dir = tmp.0.clone();
     add_unrelated(&dir);
     // A rotated file from an earlier run: the oldest of all.
     fs::write(dir.join("app.20200101T000000.log"), "ancient\n").unwrap();
@@ -372,12 +376,12 @@ fn retention_by_count_deletes_the_oldest_rotated_files_only() {
     assert_eq!(all_text(&dir), joined(&all[24..]));
     assert_unrelated_untouched(&dir);
     assert_eq!(dir_listing(&dir).len(), UNRELATED.len() + 3 + 1);
-    fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn retention_by_bytes_keeps_the_newest_files_within_the_total() {
-    let dir = scratch("keep-bytes");
+    let tmp = scratch("keep-bytes");
+    let dir = tmp.0.clone();
     add_unrelated(&dir);
     // Every rotated file holds 64 bytes: 3.5 files' worth keeps 3.
     let mut sink = File::new(&dir)
@@ -398,13 +402,13 @@ fn retention_by_bytes_keeps_the_newest_files_within_the_total() {
     assert_eq!(all_text(&dir), joined(&all[24..]));
     assert!(dir.join("app.log").exists());
     assert_unrelated_untouched(&dir);
-    fs::remove_dir_all(&dir).unwrap();
 }
 
 #[cfg(feature = "gzip")]
 #[test]
 fn gzip_compresses_rotated_files_and_close_waits_for_it() {
-    let dir = scratch("gzip");
+    let tmp = scratch("gzip");
+    let dir = tmp.0.clone();
     add_unrelated(&dir);
     let limit = 256 << 10;
     let mut sink = File::new(&dir)
@@ -433,13 +437,13 @@ fn gzip_compresses_rotated_files_and_close_waits_for_it() {
     assert_eq!(names.len(), UNRELATED.len() + files.len() + 1, "{names:?}");
     assert_eq!(all_text(&dir), joined(&all));
     assert_unrelated_untouched(&dir);
-    fs::remove_dir_all(&dir).unwrap();
 }
 
 #[cfg(feature = "gzip")]
 #[test]
 fn gzip_with_retention_counts_compressed_files() {
-    let dir = scratch("gzip-keep");
+    let tmp = scratch("gzip-keep");
+    let dir = tmp.0.clone();
     let mut sink = File::new(&dir)
         .file_name("app.log")
         .rotate_bytes(1600)
@@ -462,21 +466,21 @@ fn gzip_with_retention_counts_compressed_files() {
     );
     assert_eq!(dir_listing(&dir).len(), 3);
     assert_eq!(all_text(&dir), joined(&all[700..]));
-    fs::remove_dir_all(&dir).unwrap();
 }
 
 #[cfg(not(feature = "gzip"))]
 #[test]
 fn gzip_without_the_feature_fails_open_with_an_explanation() {
-    let dir = scratch("no-gzip");
+    let tmp = scratch("no-gzip");
+    let dir = tmp.0.clone();
     let err = File::new(&dir).rotate_bytes(100).gzip().open().unwrap_err();
     assert!(err.to_string().contains("`gzip` cargo feature"), "{err}");
-    fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn an_unwritable_directory_fails_open_naming_the_path() {
-    let dir = scratch("unwritable");
+    let tmp = scratch("unwritable");
+    let dir = tmp.0.clone();
     let not_a_dir = dir.join("plain-file");
     fs::write(&not_a_dir, "").unwrap();
     let logs = not_a_dir.join("sub");
@@ -495,12 +499,12 @@ fn an_unwritable_directory_fails_open_naming_the_path() {
             .contains(&dir.join("app.log").display().to_string()),
         "{err}"
     );
-    fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn nonsense_settings_fail_open_naming_the_setting() {
-    let dir = scratch("settings");
+    let tmp = scratch("settings");
+    let dir = tmp.0.clone();
     let cases = [
         (
             File::new(&dir).rotate_bytes(100).keep_files(0),
@@ -518,12 +522,12 @@ fn nonsense_settings_fail_open_naming_the_setting() {
         assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
         assert!(err.to_string().contains(expected), "{err}");
     }
-    fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn appending_keeps_existing_content_and_counts_its_size() {
-    let dir = scratch("append");
+    let tmp = scratch("append");
+    let dir = tmp.0.clone();
     let old = lines(0, 5); // 80 bytes
     fs::write(dir.join("app.log"), joined(&old)).unwrap();
 
@@ -544,7 +548,6 @@ fn appending_keeps_existing_content_and_counts_its_size() {
     assert_eq!(files.len(), 1);
     assert_eq!(read(&files[0]), joined(&lines(0, 6)));
     assert_eq!(read(&dir.join("app.log")), joined(&lines(6, 1)));
-    fs::remove_dir_all(&dir).unwrap();
 }
 
 /// `/dev/full` fails every write with "no space left on device".

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{parse, serial, Collect};
+use common::{parse, serial, Collect, Env};
 use fapilog::sink::Format;
 use fapilog::{Directives, Error};
 use simd_json::prelude::*;
@@ -82,8 +82,8 @@ fn an_invalid_directive_fails_the_install_naming_the_setting() {
 fn fapilog_level_overrides_the_code_and_rust_log_only_fills_in() {
     let _serial = serial();
     let sink = Collect::new(Format::Flat);
-    std::env::set_var("FAPILOG_LEVEL", "error");
-    std::env::set_var("RUST_LOG", "trace");
+    let rust_log = Env::set(&[("RUST_LOG", "trace")]);
+    let level = Env::set(&[("FAPILOG_LEVEL", "error")]);
     let guard = fapilog::builder()
         .sink(sink.clone())
         .level(fapilog::Level::Debug)
@@ -92,7 +92,7 @@ fn fapilog_level_overrides_the_code_and_rust_log_only_fills_in() {
     fapilog::warn!("hidden: FAPILOG_LEVEL=error wins over the code");
     fapilog::error!("shown");
     drop(guard);
-    std::env::remove_var("FAPILOG_LEVEL");
+    drop(level);
     assert_eq!(messages(&sink), ["shown"]);
 
     let sink = Collect::new(Format::Flat);
@@ -106,18 +106,18 @@ fn fapilog_level_overrides_the_code_and_rust_log_only_fills_in() {
     let guard = fapilog::builder().sink(sink.clone()).install().unwrap();
     fapilog::trace!("shown: RUST_LOG fills in when the code sets nothing");
     drop(guard);
-    std::env::remove_var("RUST_LOG");
+    drop(rust_log);
     assert_eq!(
         messages(&sink),
         ["shown: RUST_LOG fills in when the code sets nothing"]
     );
 
-    std::env::set_var("FAPILOG_LEVEL", "info,app=verbose");
+    let level = Env::set(&[("FAPILOG_LEVEL", "info,app=verbose")]);
     let e = fapilog::builder()
         .sink(Collect::new(Format::Flat))
         .install()
         .expect_err("a bad FAPILOG_LEVEL fails");
-    std::env::remove_var("FAPILOG_LEVEL");
+    drop(level);
     let text = e.to_string();
     assert!(
         text.contains("FAPILOG_LEVEL") && text.contains("verbose"),

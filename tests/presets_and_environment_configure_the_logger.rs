@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{parse, serial, Collect};
+use common::{parse, serial, Collect, Env};
 use fapilog::sink::Format;
 use fapilog::{Error, Preset};
 use simd_json::prelude::*;
@@ -73,7 +73,7 @@ fn each_preset_sets_level_and_redaction() {
 #[test]
 fn the_environment_fills_in_what_the_code_left_unset() {
     let _serial = serial();
-    std::env::set_var("FAPILOG_PRESET", "production");
+    let env = Env::set(&[("FAPILOG_PRESET", "production")]);
     let prod = run(fapilog::builder(), secrets);
     assert_eq!(prod[0]["password"], "***", "FAPILOG_PRESET applied");
     let code = run(fapilog::builder().preset(Preset::Dev), secrets);
@@ -81,9 +81,9 @@ fn the_environment_fills_in_what_the_code_left_unset() {
         code[1]["password"], "hunter2",
         "the code's preset wins over FAPILOG_PRESET"
     );
-    std::env::remove_var("FAPILOG_PRESET");
+    drop(env);
 
-    std::env::set_var("FAPILOG_CAPACITY", "1000");
+    let env = Env::set(&[("FAPILOG_CAPACITY", "1000")]);
     let ok = fapilog::builder()
         .sink(Collect::new(Format::Flat))
         .capacity(4096)
@@ -108,12 +108,13 @@ fn the_environment_fills_in_what_the_code_left_unset() {
         ),
         "{e}"
     );
-    std::env::set_var("FAPILOG_CAPACITY", "lots");
+    drop(env);
+    let env = Env::set(&[("FAPILOG_CAPACITY", "lots")]);
     let e = fapilog::builder()
         .sink(Collect::new(Format::Flat))
         .install()
         .expect_err("not a number");
-    std::env::remove_var("FAPILOG_CAPACITY");
+    drop(env);
     assert!(
         e.to_string().contains("FAPILOG_CAPACITY") && e.to_string().contains("lots"),
         "{e}"
@@ -126,24 +127,25 @@ fn the_environment_fills_in_what_the_code_left_unset() {
         ("FAPILOG_DROP_ON_FULL", "maybe"),
         ("FAPILOG_REDACTION", "some"),
     ] {
-        std::env::set_var(var, bad);
+        let env = Env::set(&[(var, bad)]);
         let e = fapilog::builder()
             .sink(Collect::new(Format::Flat))
             .install()
             .expect_err(var);
-        std::env::remove_var(var);
+        drop(env);
         let text = e.to_string();
         assert!(text.contains(var) && text.contains(bad), "{var}: {text}");
     }
 
-    std::env::set_var("FAPILOG_REDACTION", "credentials");
-    std::env::set_var("FAPILOG_SAMPLING_RATE", "0");
+    let env = Env::set(&[
+        ("FAPILOG_REDACTION", "credentials"),
+        ("FAPILOG_SAMPLING_RATE", "0"),
+    ]);
     let lines = run(fapilog::builder(), || {
         fapilog::info!(token = "abc", "sampled out");
         fapilog::error!(token = "abc", "kept: errors are never sampled out");
     });
-    std::env::remove_var("FAPILOG_REDACTION");
-    std::env::remove_var("FAPILOG_SAMPLING_RATE");
+    drop(env);
     assert_eq!(lines.len(), 1);
     assert_eq!(lines[0]["token"], "***");
 }

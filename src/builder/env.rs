@@ -12,14 +12,15 @@
 //! | `FAPILOG_FLUSH_TIMEOUT_MS` | flush and shutdown timeout | fills in |
 //! | `FAPILOG_SAMPLING_RATE` | sampling rate, 0 to 1 | fills in |
 //! | `FAPILOG_REDACTION` | `off`, `credentials`, `recommended` | fills in |
-//! | `FAPILOG_FALLBACK_DIR` | a file fallback in this directory | **overrides** the presets (on, and here); not a fallback sink set in code |
+//! | `FAPILOG_FALLBACK_DIR` | a file fallback in this directory | **overrides** the presets (on, and here); not a fallback sink set in code, nor `no_fallback()` |
 //!
 //! "Fills in" means: used when the code (or a preset it chose) did not set
 //! the setting. A value that does not parse fails `install()` with an error
 //! naming the variable and the value.
 //!
 //! `FAPILOG_FALLBACK_DIR` is a deploy-time switch: unless the code set a
-//! fallback sink (`LoggerBuilder::fallback`), which it leaves alone, the
+//! fallback sink (`LoggerBuilder::fallback`) or switched it off
+//! (`LoggerBuilder::no_fallback`), which it leaves alone, the
 //! logger gets the file fallback (see `Preset`) in that directory, whatever
 //! the preset: the `production` preset's moves there, and any other
 //! configuration (a preset chosen in code included) gets one. A directory
@@ -123,7 +124,7 @@ impl LoggerBuilder {
             // in": a preset's "no fallback" gives way, only a sink given in
             // code does not.
             self.fallback_dir = Some(PathBuf::from(v));
-            if !matches!(self.fallback, Fallback::Sink(_)) {
+            if !self.fallback.chosen_in_code() {
                 self.fallback = Fallback::File;
             }
         }

@@ -119,6 +119,16 @@ enum Fallback {
     /// The file fallback of the `production` preset and of
     /// `FAPILOG_FALLBACK_DIR` (see `presets::file_fallback`), made at install.
     File,
+    /// Switched off in code (`LoggerBuilder::no_fallback`): neither a preset
+    /// nor `FAPILOG_FALLBACK_DIR` turns one on.
+    Off,
+}
+
+impl Fallback {
+    /// The code chose: a preset or the environment leaves it alone.
+    fn chosen_in_code(&self) -> bool {
+        matches!(self, Fallback::Sink(_) | Fallback::Off)
+    }
 }
 
 /// The sink `install()` adds when the code added none.
@@ -195,7 +205,8 @@ impl LoggerBuilder {
     ///
     /// The `production` preset and `FAPILOG_FALLBACK_DIR` set a rotating
     /// file fallback (see [`Preset`]); a fallback set in code wins over
-    /// both, whether set before or after `preset()`.
+    /// both, whether set before or after `preset()`, and so does
+    /// [`no_fallback`](Self::no_fallback).
     ///
     /// ```
     /// use fapilog::sink::{Batch, File, Sink};
@@ -228,6 +239,29 @@ impl LoggerBuilder {
     pub fn fallback(mut self, sink: impl Sink) -> Self {
         self.explicit.push("fallback");
         self.fallback = Fallback::Sink(Box::new(sink));
+        self
+    }
+
+    /// No fallback sink, whatever the preset or `FAPILOG_FALLBACK_DIR` say:
+    /// a batch a sink fails to write is dropped and counted
+    /// (`DropReason::SinkError`). For services that must not write to local
+    /// disk. A later [`fallback`](Self::fallback) call replaces it.
+    ///
+    /// ```
+    /// use fapilog::Preset;
+    ///
+    /// // The production preset's settings, without its file fallback.
+    /// let guard = fapilog::builder()
+    ///     .preset(Preset::Production)
+    ///     .no_fallback()
+    ///     .sink(fapilog::sink::Null::new())
+    ///     .install()?;
+    /// # drop(guard);
+    /// # Ok::<(), fapilog::Error>(())
+    /// ```
+    pub fn no_fallback(mut self) -> Self {
+        self.explicit.push("fallback");
+        self.fallback = Fallback::Off;
         self
     }
 
@@ -689,7 +723,7 @@ impl LoggerBuilder {
     /// from there, else `fallback`.
     fn open_fallback(&mut self) -> Result<Option<Box<dyn Sink>>, Error> {
         match std::mem::replace(&mut self.fallback, Fallback::None) {
-            Fallback::None => Ok(None),
+            Fallback::None | Fallback::Off => Ok(None),
             Fallback::Sink(mut sink) => {
                 sink.open().map_err(|source| Error::SinkOpen {
                     sink: format!("{} (fallback)", sink.name()),

@@ -11,8 +11,8 @@
 //! A preset sets these as if the code had; settings made after it win
 //! (`builder().preset(Preset::Production).level(Level::Debug)`). The default
 //! sink is used only when no sink is added, and likewise the preset's
-//! fallback only when the code set none (`LoggerBuilder::fallback`, before
-//! or after the preset). `FAPILOG_PRESET` picks a preset when the code did
+//! fallback only when the code set none (`LoggerBuilder::fallback` or
+//! `LoggerBuilder::no_fallback`, before or after the preset). `FAPILOG_PRESET` picks a preset when the code did
 //! not, without overriding settings the code made.
 //!
 //! The file fallback (of `production`, and of any configuration when
@@ -178,7 +178,7 @@ impl LoggerBuilder {
         }
         // Like the default sink, a default: a fallback sink the code gave is
         // kept, whenever it was given.
-        if free(self, "fallback") && !matches!(self.fallback, Fallback::Sink(_)) {
+        if free(self, "fallback") && !self.fallback.chosen_in_code() {
             self.fallback = match preset {
                 Preset::Production => Fallback::File,
                 _ => Fallback::None,
