@@ -188,42 +188,63 @@ fn drop_unowned(reason: DropReason, level: Level) {
     }
 }
 
-/// A thread's lease on a ring, and its bound context.
+/// A thread's lease on a ring, and its bound context: what every call
+/// reads. It has no destructor, so reaching it is a plain thread-local
+/// access with no "initialised yet?" check; [`LeaseOwner`] gives the ring
+/// and the context back when the thread exits.
 struct Lease {
     ring: Cell<*const Ring>,
-    owner: Cell<Option<Arc<Shared>>>,
+    /// The epoch of the logger `ring` came from (0 when there is none).
     epoch: Cell<usize>,
     /// A record is being written on this thread (re-entrancy guard).
     busy: Cell<bool>,
+    /// `epoch` while a ring is leased and no record is being written, else
+    /// [`NOT_READY`], a value no logger's epoch takes: so one compare with
+    /// the installed logger's epoch is the whole check of the fast path.
+    key: Cell<usize>,
     /// The bound context (one owned strong count of an `Arc<Scope>`), or
     /// null. Kept here so a call reads it with the same thread-local access.
     scope: Cell<*const Scope>,
 }
 
-impl Drop for Lease {
+/// The key of a lease that may not take the fast path (`EPOCH` counts up
+/// from 1, and is 0 when no logger is installed).
+const NOT_READY: usize = usize::MAX;
+
+/// The owning half of a thread's lease: the logger its ring came from. Its
+/// destructor, run at thread exit, returns the ring to that logger and
+/// releases the bound context. Registered by the thread's first lease or
+/// binding.
+struct LeaseOwner {
+    shared: Cell<Option<Arc<Shared>>>,
+}
+
+impl Drop for LeaseOwner {
     fn drop(&mut self) {
-        self.release();
-        let scope = self.scope.replace(std::ptr::null());
-        if !scope.is_null() {
-            // SAFETY: the lease owned one strong count of its scope.
-            drop(unsafe { Arc::from_raw(scope) });
-        }
+        // `LEASE` has no destructor, so it is still there.
+        LEASE.with(|lease| {
+            lease.release(self.shared.take());
+            let scope = lease.scope.replace(std::ptr::null());
+            if !scope.is_null() {
+                // SAFETY: the lease owned one strong count of its scope.
+                drop(unsafe { Arc::from_raw(scope) });
+            }
+        });
     }
 }
 
 /// The thread's bound context (null when none): the lease keeps one strong
 /// count of it.
 pub(crate) fn current_scope() -> *const Scope {
-    LEASE
-        .try_with(|l| l.scope.get())
-        .unwrap_or(std::ptr::null())
+    LEASE.with(|l| l.scope.get())
 }
 
 /// Makes `new` (one owned strong count, or null) the thread's bound context
 /// and returns the previous one, whose count passes to the caller.
 pub(crate) fn replace_scope(new: *const Scope) -> *const Scope {
-    match LEASE.try_with(|l| l.scope.replace(new)) {
-        Ok(previous) => previous,
+    // The owner releases the context at thread exit, so it must exist.
+    match LEASE_OWNER.try_with(|_| ()) {
+        Ok(()) => LEASE.with(|l| l.scope.replace(new)),
         // The thread is exiting and its lease is gone: nothing is bound.
         Err(_) => new,
     }
@@ -233,44 +254,68 @@ impl Lease {
     const fn new() -> Lease {
         Lease {
             ring: Cell::new(std::ptr::null()),
-            owner: Cell::new(None),
             epoch: Cell::new(0),
             busy: Cell::new(false),
+            key: Cell::new(NOT_READY),
             scope: Cell::new(std::ptr::null()),
         }
     }
 
-    fn release(&self) {
+    /// Whether a call on this thread may take the fast path: a ring leased
+    /// from the installed logger, and no record being written.
+    #[inline(always)]
+    fn ready(&self) -> bool {
+        self.key.get() == EPOCH.load(Ordering::Relaxed)
+    }
+
+    /// Marks a record as being written (or done), keeping `key` in step.
+    #[inline(always)]
+    fn set_busy(&self, busy: bool) {
+        self.busy.set(busy);
+        self.key.set(if busy || self.ring.get().is_null() {
+            NOT_READY
+        } else {
+            self.epoch.get()
+        });
+    }
+
+    /// Gives the leased ring, if any, back to `owner`, the logger it came
+    /// from.
+    fn release(&self, owner: Option<Arc<Shared>>) {
         let ring = self.ring.replace(std::ptr::null());
         self.epoch.set(0);
+        self.key.set(NOT_READY);
         if ring.is_null() {
             return;
         }
         // SAFETY: `ring` came from `Arc::into_raw` in `renew` and this lease
         // holds that reference; it is cleared above so it is taken once.
         let ring = unsafe { Arc::from_raw(ring) };
-        if let Some(owner) = self.owner.take() {
+        if let Some(owner) = owner {
             owner.give_back(ring);
         }
     }
 
     /// Leases a ring from the installed logger; false if none is installed.
     #[cold]
-    fn renew(&self) -> bool {
-        self.release();
+    fn renew(&self, owner: &LeaseOwner) -> bool {
+        self.release(owner.shared.take());
         let Some(shared) = installed() else {
             return false;
         };
         let ring = shared.lease();
         self.ring.set(Arc::into_raw(ring));
         self.epoch.set(shared.epoch);
-        self.owner.set(Some(shared));
+        // Not busy: a busy lease never gets here (`write_slow`).
+        self.key.set(shared.epoch);
+        owner.shared.set(Some(shared));
         true
     }
 }
 
 thread_local! {
     static LEASE: Lease = const { Lease::new() };
+    static LEASE_OWNER: LeaseOwner = const { LeaseOwner { shared: Cell::new(None) } };
 }
 
 /// Resets the busy flag if user code panics mid-record, counts the loss and
@@ -285,7 +330,7 @@ struct BusyGuard<'a> {
 impl Drop for BusyGuard<'_> {
     fn drop(&mut self) {
         // Only reached by unwinding: the normal path forgets the guard.
-        self.lease.busy.set(false);
+        self.lease.set_busy(false);
         self.ring
             .counters()
             .drop_record(DropReason::Panicked, self.level);
@@ -317,25 +362,20 @@ fn write<F: Fields + ?Sized>(
     policy: Option<&WaitPolicy>,
 ) -> TryLog {
     let timestamp = clock::now_raw();
+    // `try_with`, not `with`, which has a panic path and then is not inlined;
+    // the lease has no destructor, so it is always there.
     LEASE
         .try_with(|lease| {
-            let ring = lease.ring.get();
-            if ring.is_null()
-                || lease.busy.get()
-                || lease.epoch.get() != EPOCH.load(Ordering::Relaxed)
-            {
+            if !lease.ready() {
                 return write_slow(lease, callsite, message, fields, policy, timestamp);
             }
-            // SAFETY: a non-null `ring` is kept alive by the lease's Arc.
-            let ring = unsafe { &*ring };
+            // SAFETY: a ready lease holds a ring (`key` is `NOT_READY`
+            // whenever `ring` is null), kept alive by the Arc count the
+            // lease owns.
+            let ring = unsafe { &*lease.ring.get() };
             write_leased(lease, ring, callsite, message, fields, policy, timestamp)
         })
-        .unwrap_or_else(|_| {
-            // This thread's lease is already torn down (a log call from
-            // another thread-local's destructor at thread exit).
-            drop_unowned(DropReason::ThreadExit, callsite.level);
-            TryLog::Done
-        })
+        .unwrap_or(TryLog::Done)
 }
 
 #[inline(always)]
@@ -422,7 +462,7 @@ fn write_checked<F: Fields + ?Sized>(
 ) -> bool {
     let shape = ring.shape();
     let level = stamp.callsite.level;
-    lease.busy.set(true);
+    lease.set_busy(true);
     let guard = BusyGuard {
         lease,
         ring,
@@ -438,7 +478,7 @@ fn write_checked<F: Fields + ?Sized>(
     // and `busy` keeps a nested call on this thread from entering `write`.
     let written = unsafe { ring.write(policy, protected, stamp, message, fields) };
     std::mem::forget(guard);
-    lease.busy.set(false);
+    lease.set_busy(false);
     written
 }
 
@@ -461,8 +501,16 @@ fn write_slow<F: Fields + ?Sized>(
             .drop_record(DropReason::Reentrant, callsite.level);
         return TryLog::Done;
     }
-    if !lease.renew() {
-        return TryLog::Done;
+    match LEASE_OWNER.try_with(|owner| lease.renew(owner)) {
+        Ok(true) => {}
+        // No logger is installed.
+        Ok(false) => return TryLog::Done,
+        // This thread's lease is already torn down (a log call from another
+        // thread-local's destructor at thread exit).
+        Err(_) => {
+            drop_unowned(DropReason::ThreadExit, callsite.level);
+            return TryLog::Done;
+        }
     }
     // SAFETY: `renew` succeeded, so the lease holds a live ring.
     let ring = unsafe { &*lease.ring.get() };

@@ -118,11 +118,22 @@ impl ToValue for bool {
     }
 }
 
-/// `Some(len)` for a string or byte value that could never need cutting
-/// (the fast path only runs for records under the size limit anyway).
+/// The encoded size of a string or byte value, for the fast path.
+///
+/// On 64-bit targets always known: a value too long for its `u32` length
+/// prefix is also longer than the largest record (rings hold at most 4 GiB,
+/// records at most half of that), so the fast path declines its record
+/// before writing anything (`Ring::write_exact`) and the checked path cuts
+/// it. Nor can a record's sum of sizes overflow: a value is a slice of
+/// mapped memory, under 2^57 bytes on every 64-bit target, and a record has
+/// at most 32 values. On narrower targets the sum could wrap, so the fast
+/// path takes only values under 64 MiB (32 of them sum to under 2^31).
 #[inline(always)]
 fn var_len(len: usize) -> Option<usize> {
-    (len <= u32::MAX as usize).then_some(VAR_PREFIX + len)
+    #[cfg(target_pointer_width = "64")]
+    return Some(VAR_PREFIX + len);
+    #[cfg(not(target_pointer_width = "64"))]
+    return (len < 1 << 26).then_some(VAR_PREFIX + len);
 }
 
 macro_rules! text_value {

@@ -81,6 +81,8 @@ pub(crate) struct Ring {
     shape: RingShape,
     slot_shift: u32,
     mask: usize,
+    /// `shape.max_record()`, kept so the fast path does not multiply.
+    max_record: usize,
     /// Slots consumed (monotonic). Written by the consumer.
     head: CachePadded<AtomicUsize>,
     /// Slots published (monotonic). Written by the producer.
@@ -119,6 +121,9 @@ impl Ring {
         assert!(shape.slot_size.is_power_of_two() && shape.slot_size >= HEADER_LEN);
         assert!(shape.protected_reserve < shape.slots / 2);
         let size = shape.slots * shape.slot_size;
+        // The builder allows at most 4 GiB, so a record (at most half the
+        // ring) and each of its lengths fit in the `u32`s that store them.
+        assert!(size <= 1 << 32, "a ring holds at most 4 GiB");
         let layout =
             Layout::from_size_align(size, 64.max(shape.slot_size.min(4096))).expect("ring layout");
         // SAFETY: `layout` has a non-zero size (slots >= 4, slot_size >= 24).
@@ -132,6 +137,7 @@ impl Ring {
             shape,
             slot_shift: shape.slot_size.trailing_zeros(),
             mask: shape.slots - 1,
+            max_record: shape.max_record(),
             head: CachePadded::new(AtomicUsize::new(0)),
             tail: CachePadded::new(AtomicUsize::new(0)),
             producer: CachePadded::new(ProducerSide {
@@ -266,7 +272,7 @@ impl Ring {
         let (base, limit) = (claim.base, claim.limit);
         // SAFETY: `begin` granted `base..base + limit`, unpublished slots only
         // this producer writes; `claim` grows the region under the same rule.
-        let mut enc = unsafe { Encoder::new(base, limit, self.shape.max_record(), &mut claim) };
+        let mut enc = unsafe { Encoder::new(base, limit, self.max_record, &mut claim) };
         enc.expect_values(fields.count() + 1);
         enc.message(message);
         fields.encode_all(&mut enc);
@@ -300,7 +306,7 @@ impl Ring {
         let len = HEADER_LEN + STATIC_STR_LEN + fields_len;
         let start = self.tail.load(Ordering::Relaxed);
         let slots = self.slots_for(len);
-        if len > self.shape.max_record() || (start & self.mask) + slots > self.shape.slots {
+        if len > self.max_record || (start & self.mask) + slots > self.shape.slots {
             return false;
         }
         let usable = self.usable(protected);
@@ -437,7 +443,7 @@ impl Claim<'_> {
 impl Grow for Claim<'_> {
     fn grow(&mut self, base: *mut u8, pos: usize, needed: usize) -> Option<(*mut u8, usize)> {
         let ring = self.ring;
-        if needed > ring.shape.max_record() {
+        if needed > ring.max_record {
             return None;
         }
         let needed_slots = ring.slots_for(needed);
