@@ -1,7 +1,7 @@
 //! The five scenarios. Each runs one logger (in a child process) and prints
 //! one `@result` line for the parent to tabulate.
 
-use crate::harness::{self, count_file_lines, ticks, Output, Percentiles};
+use crate::harness::{self, count_file_lines, Output, Percentiles};
 use crate::loggers::{records, Build, Logger, Rec, Setup, Target, DRAIN_TIMEOUT};
 use std::hint::black_box;
 use std::sync::Barrier;
@@ -74,13 +74,7 @@ fn setup(target: Target, lossy: bool, queue: usize) -> Setup {
 /// One burst of timed calls from this thread, samples appended.
 fn timed_burst(l: &dyn Logger, n: usize, start: usize, samples: &mut Vec<u64>) {
     let recs: [Rec; 64] = records().try_into().expect("64 records");
-    for i in start..start + n {
-        let r = &recs[i & 63];
-        let t0 = ticks();
-        l.log(black_box(r));
-        let t1 = ticks();
-        samples.push(t1 - t0);
-    }
+    l.timed_burst(&recs, n, start, samples);
 }
 
 /// Untimed calls (warm-up).

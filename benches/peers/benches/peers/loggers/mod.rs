@@ -85,6 +85,19 @@ pub trait Logger: Sync {
     /// Drains the queue and flushes the sink. `expect` is the line count a
     /// lossless run must reach (for loggers whose guard can return early).
     fn finish(self: Box<Self>, expect: Option<u64>) -> Finished;
+    /// `n` timed calls of [`Logger::log`], from record `start` on (cycling
+    /// through `recs`), one sample in ticks per call. A provided method, so
+    /// each logger gets its own copy in which `log` is a direct call: the
+    /// timed region holds the log call, not a virtual call to it.
+    fn timed_burst(&self, recs: &[Rec; 64], n: usize, start: usize, samples: &mut Vec<u64>) {
+        for i in start..start + n {
+            let r = &recs[i & 63];
+            let t0 = crate::harness::ticks();
+            self.log(std::hint::black_box(r));
+            let t1 = crate::harness::ticks();
+            samples.push(t1 - t0);
+        }
+    }
 }
 
 /// A built logger and a one-line description of its configuration.
