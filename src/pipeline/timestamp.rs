@@ -109,7 +109,7 @@ pub fn write_rfc3339(out: &mut Vec<u8>, unix_nanos: u64, precision: Precision) {
     let mut buf = [0u8; MAX_LEN];
     fill_prefix(&mut buf, secs);
     let len = fill_seconds(&mut buf, secs, nanos, precision);
-    out.extend_from_slice(&buf[..len]);
+    crate::pipeline::json::write_raw(out, &buf[..len]);
 }
 
 /// Writes the same text as [`write_rfc3339`], remembering the
@@ -150,7 +150,7 @@ impl TimestampCache {
         let mut buf = [0u8; MAX_LEN];
         buf[..PREFIX_LEN].copy_from_slice(&self.prefix);
         let len = fill_seconds(&mut buf, secs, nanos, precision);
-        out.extend_from_slice(&buf[..len]);
+        crate::pipeline::json::write_raw(out, &buf[..len]);
     }
 }
 

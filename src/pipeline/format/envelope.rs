@@ -44,7 +44,7 @@ pub(super) fn write(f: &mut Parts<'_>, plan: &Plan, rec: &Decoded<'_>, out: &mut
     let write_call = |out: &mut Vec<u8>, i: usize| {
         if let Some(v) = call(i) {
             out.push(b',');
-            out.extend_from_slice(&plan.keys[i]);
+            json::write_raw(out, &plan.keys[i]);
             write_json_value(out, v);
         }
     };
@@ -77,7 +77,7 @@ pub(super) fn write(f: &mut Parts<'_>, plan: &Plan, rec: &Decoded<'_>, out: &mut
     for &i in &plan.data {
         if let Some(v) = call(i) {
             comma(out);
-            out.extend_from_slice(&plan.keys[i]);
+            json::write_raw(out, &plan.keys[i]);
             write_json_value(out, v);
         }
     }

@@ -19,7 +19,7 @@ pub(super) fn write(f: &mut Parts<'_>, plan: &Plan, rec: &Decoded<'_>, out: &mut
     for (i, (name, value)) in rec.fields.iter().enumerate() {
         out.push(b',');
         match plan.flat_keys.get(i).filter(|_| i < rec.call_fields) {
-            Some(key) => out.extend_from_slice(key),
+            Some(key) => json::write_raw(out, key),
             None => {
                 // A bound field: its name is only known now.
                 out.push(b'"');
