@@ -223,31 +223,62 @@ fn short_is_clean(b: &[u8]) -> bool {
 /// loads and stores instead of a call to `memcpy`.
 #[inline(always)]
 pub(crate) fn write_raw(out: &mut Vec<u8>, bytes: &[u8]) {
-    let n = bytes.len();
-    if n > SHORT {
+    if bytes.len() > SHORT {
         return out.extend_from_slice(bytes);
     }
-    out.reserve(n);
+    write_short(out, bytes, false);
+}
+
+/// Appends `bytes` (at most [`SHORT`] long), between quotes if `quoted`,
+/// with one `reserve` and without a call to `memcpy`.
+#[inline(always)]
+fn write_short(out: &mut Vec<u8>, bytes: &[u8], quoted: bool) {
+    let n = bytes.len();
+    assert!(n <= SHORT);
+    let q = usize::from(quoted);
+    out.reserve(n + 2 * q);
     let len = out.len();
-    // SAFETY: `reserve` made room for `n` more bytes, so `dst..dst + n` is
-    // inside the vector's allocation (and not in `bytes`, which the vector
-    // cannot hold while borrowed mutably); each branch writes all `n` bytes,
-    // so the new length covers initialized bytes only.
+    // SAFETY: `reserve` made room for `n + 2 * q` more bytes, so every store
+    // below lands inside the vector's allocation (and not in `bytes`, which
+    // the vector cannot hold while borrowed mutably): the quotes at `0` and
+    // `n + 1`, the text at `q..q + n` (`put_short`'s contract). Together they
+    // write all `n + 2 * q` bytes, so the new length covers initialized
+    // bytes only.
     unsafe {
         let dst = out.as_mut_ptr().add(len);
+        if quoted {
+            dst.write(b'"');
+            dst.add(1 + n).write(b'"');
+        }
+        put_short(bytes, dst.add(q));
+        out.set_len(len + n + 2 * q);
+    }
+}
+
+/// Copies `src` (at most [`SHORT`] bytes) to `dst` with at most two moves
+/// of 1, 4, 8 or 16 bytes each, overlapping in the middle, and no loop.
+///
+/// # Safety
+/// `dst..dst + src.len()` must be valid for writes.
+#[inline(always)]
+unsafe fn put_short(src: &[u8], dst: *mut u8) {
+    let n = src.len();
+    debug_assert!(n <= SHORT);
+    // SAFETY: each case writes only within `dst..dst + n`, which the caller
+    // guarantees is writable.
+    unsafe {
         match n {
             0 => {}
             1..=3 => {
                 // First, middle and last byte: all of them for n <= 3.
                 for i in [0, n / 2, n - 1] {
-                    dst.add(i).write(bytes[i]);
+                    dst.add(i).write(src[i]);
                 }
             }
-            4..=7 => copy_ends::<4>(bytes, dst),
-            8..=16 => copy_ends::<8>(bytes, dst),
-            _ => copy_ends::<16>(bytes, dst),
+            4..=7 => put_ends::<4>(src, dst),
+            8..=16 => put_ends::<8>(src, dst),
+            _ => put_ends::<16>(src, dst),
         }
-        out.set_len(len + n);
     }
 }
 
@@ -257,7 +288,7 @@ pub(crate) fn write_raw(out: &mut Vec<u8>, bytes: &[u8]) {
 /// # Safety
 /// `dst..dst + src.len()` must be valid for writes.
 #[inline(always)]
-unsafe fn copy_ends<const N: usize>(src: &[u8], dst: *mut u8) {
+unsafe fn put_ends<const N: usize>(src: &[u8], dst: *mut u8) {
     let n = src.len();
     debug_assert!(N <= n && n <= 2 * N);
     let head: [u8; N] = src[..N].try_into().expect("N bytes");
@@ -276,12 +307,13 @@ unsafe fn copy_ends<const N: usize>(src: &[u8], dst: *mut u8) {
 pub fn write_str_contents(out: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
     if bytes.len() <= SHORT && short_is_clean(bytes) {
-        return write_raw(out, bytes);
+        return write_short(out, bytes, false);
     }
     write_escaped(out, bytes);
 }
 
-/// The general path of [`write_str_contents`].
+/// The general path of [`write_str_contents`] and [`write_str`]: strings
+/// that are long or need escaping.
 fn write_escaped(out: &mut Vec<u8>, bytes: &[u8]) {
     out.reserve(bytes.len());
     let mut start = 0; // first byte not yet copied
@@ -324,9 +356,13 @@ fn write_escaped(out: &mut Vec<u8>, bytes: &[u8]) {
 /// Appends `s` as a quoted, escaped JSON string.
 #[inline]
 pub fn write_str(out: &mut Vec<u8>, s: &str) {
+    let bytes = s.as_bytes();
+    if bytes.len() <= SHORT && short_is_clean(bytes) {
+        return write_short(out, bytes, true);
+    }
     out.reserve(s.len() + 2);
     out.push(b'"');
-    write_str_contents(out, s);
+    write_escaped(out, bytes);
     out.push(b'"');
 }
 
