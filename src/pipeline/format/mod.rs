@@ -117,44 +117,69 @@ pub(crate) fn write_json_value(out: &mut Vec<u8>, value: &Value<'_>) {
         Value::Bool(b) => json::write_bool(out, b),
         Value::I64(v) => json::write_i64(out, v),
         Value::U64(v) => json::write_u64(out, v),
-        // Most JSON readers stop at 64 bits: wider values become strings.
-        Value::I128(v) => match i64::try_from(v) {
-            Ok(v) => json::write_i64(out, v),
-            Err(_) => {
-                out.push(b'"');
-                json::write_i128(out, v);
-                out.push(b'"');
-            }
-        },
-        Value::U128(v) => match u64::try_from(v) {
-            Ok(v) => json::write_u64(out, v),
-            Err(_) => {
-                out.push(b'"');
-                json::write_u128(out, v);
-                out.push(b'"');
-            }
-        },
+        Value::I128(v) => write_i128(out, v),
+        Value::U128(v) => write_u128(out, v),
         Value::F64(v) => json::write_f64(out, v),
         Value::Str { text, truncated } => write_json_text(out, text, truncated),
-        Value::Bytes { bytes, truncated } => {
+        Value::Bytes { bytes, truncated } => write_json_bytes(out, bytes, truncated),
+    }
+}
+
+// The rarer values are written out of line, which keeps `write_json_value`
+// small enough for the common ones to be inlined into it.
+
+/// Most JSON readers stop at 64 bits: wider values become strings.
+#[inline(never)]
+fn write_i128(out: &mut Vec<u8>, v: i128) {
+    match i64::try_from(v) {
+        Ok(v) => json::write_i64(out, v),
+        Err(_) => {
             out.push(b'"');
-            json::write_bytes_lossy_contents(out, bytes);
-            if truncated {
-                out.extend_from_slice(TRUNCATION_MARKER.as_bytes());
-            }
+            json::write_i128(out, v);
             out.push(b'"');
         }
     }
 }
 
+/// As [`write_i128`].
+#[inline(never)]
+fn write_u128(out: &mut Vec<u8>, v: u128) {
+    match u64::try_from(v) {
+        Ok(v) => json::write_u64(out, v),
+        Err(_) => {
+            out.push(b'"');
+            json::write_u128(out, v);
+            out.push(b'"');
+        }
+    }
+}
+
+/// Writes bytes as a JSON string (see [`json::write_bytes_lossy`]), with the
+/// truncation marker if they were cut.
+#[inline(never)]
+fn write_json_bytes(out: &mut Vec<u8>, bytes: &[u8], truncated: bool) {
+    out.push(b'"');
+    json::write_bytes_lossy_contents(out, bytes);
+    if truncated {
+        out.extend_from_slice(TRUNCATION_MARKER.as_bytes());
+    }
+    out.push(b'"');
+}
+
 /// Writes text as a JSON string, with the truncation marker if it was cut.
+#[inline]
 pub(crate) fn write_json_text(out: &mut Vec<u8>, text: &str, truncated: bool) {
     if truncated {
-        out.push(b'"');
-        json::write_str_contents(out, text);
-        out.extend_from_slice(TRUNCATION_MARKER.as_bytes());
-        out.push(b'"');
+        write_truncated_text(out, text);
     } else {
         json::write_str(out, text);
     }
+}
+
+#[cold]
+fn write_truncated_text(out: &mut Vec<u8>, text: &str) {
+    out.push(b'"');
+    json::write_str_contents(out, text);
+    out.extend_from_slice(TRUNCATION_MARKER.as_bytes());
+    out.push(b'"');
 }
