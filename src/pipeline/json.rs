@@ -354,7 +354,7 @@ fn write_escaped(out: &mut Vec<u8>, bytes: &[u8]) {
 }
 
 /// Appends `s` as a quoted, escaped JSON string.
-#[inline]
+#[inline(always)]
 pub fn write_str(out: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
     if bytes.len() <= SHORT && short_is_clean(bytes) {
