@@ -44,8 +44,6 @@ pub(crate) const TRUNCATION_MARKER: &str = "…[truncated]";
 pub(crate) struct Formatter {
     plans: plan::Plans,
     precision: Precision,
-    /// The envelope's `diagnostics` object.
-    diagnostics: Vec<u8>,
     /// The flat format's process fields (`,"service":…`), possibly empty.
     flat_process: Vec<u8>,
     timestamps: TimestampCache,
@@ -59,9 +57,8 @@ impl Formatter {
         flat_process: Vec<u8>,
     ) -> Formatter {
         Formatter {
-            plans: plan::Plans::default(),
+            plans: plan::Plans::new(diagnostics),
             precision,
-            diagnostics,
             flat_process,
             timestamps: TimestampCache::default(),
             uuids: UuidV4::from_entropy(),
@@ -73,7 +70,6 @@ impl Formatter {
         let Formatter {
             plans,
             precision,
-            diagnostics,
             flat_process,
             timestamps,
             uuids,
@@ -81,7 +77,6 @@ impl Formatter {
         let plan = plans.get(rec.view.callsite);
         let mut parts = Parts {
             precision: *precision,
-            diagnostics,
             flat_process,
             timestamps,
             uuids,
@@ -97,7 +92,6 @@ impl Formatter {
 /// The per-worker state a format writer uses, beside the callsite's plan.
 pub(crate) struct Parts<'f> {
     precision: Precision,
-    diagnostics: &'f [u8],
     flat_process: &'f [u8],
     timestamps: &'f mut TimestampCache,
     uuids: &'f mut UuidV4,
