@@ -11,13 +11,14 @@ mod pretty;
 use crate::pipeline::json;
 use crate::pipeline::timestamp::{Precision, TimestampCache};
 use crate::pipeline::uuid::UuidV4;
-use crate::record::{RecordView, Value};
+use crate::record::{Callsite, Value};
 use crate::sink::Format;
 
-/// A record ready to be written: the view, its fields (decoded once, in the
-/// worker's arena, reset per record) and its wall-clock time.
+/// A record ready to be written: its callsite, its fields (decoded once, in
+/// the worker's arena, reset per record) and its wall-clock time.
 pub(crate) struct Decoded<'a> {
-    pub view: RecordView<'a>,
+    /// Level, target and field names.
+    pub callsite: &'static Callsite,
     /// The message, redacted.
     pub message: &'a str,
     /// The message was cut at the record size limit.
@@ -74,7 +75,7 @@ impl Formatter {
             timestamps,
             uuids,
         } = self;
-        let plan = plans.get(rec.view.callsite);
+        let plan = plans.get(rec.callsite);
         let mut parts = Parts {
             precision: *precision,
             flat_process,
