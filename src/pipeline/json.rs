@@ -477,19 +477,21 @@ fn write_f64_millis(out: &mut Vec<u8>, v: f64) -> bool {
     }
     let k = k.unsigned_abs();
     write_u64(out, k / 1000);
-    out.push(b'.');
-    let frac = k % 1000;
-    if frac == 0 {
-        out.push(b'0');
-    } else {
-        let digits = [
-            b'0' + (frac / 100) as u8,
-            b'0' + (frac / 10 % 10) as u8,
-            b'0' + (frac % 10) as u8,
-        ];
-        let len = 3 - digits.iter().rev().take_while(|&&d| d == b'0').count();
-        write_raw(out, &digits[..len]);
-    }
+    // The point and the thousandths without their trailing zeros, but with
+    // at least one digit: `.125`, `.25`, `.5`, `.0`.
+    let frac = (k % 1000) as u32;
+    let text = [
+        b'.',
+        b'0' + (frac / 100) as u8,
+        b'0' + (frac / 10 % 10) as u8,
+        b'0' + (frac % 10) as u8,
+    ];
+    let len = match (frac % 100, frac % 10) {
+        (0, _) => 2,
+        (_, 0) => 3,
+        _ => 4,
+    };
+    write_raw(out, &text[..len]);
     true
 }
 
