@@ -121,7 +121,12 @@ impl Plan {
 
 /// Plans by callsite address.
 pub(crate) struct Plans {
-    map: HashMap<usize, Plan, BuildHasherDefault<AddressHasher>>,
+    plans: Vec<Plan>,
+    /// Index in `plans` by callsite address.
+    index: HashMap<usize, usize, BuildHasherDefault<AddressHasher>>,
+    /// The address and index of the last plan returned: records often come
+    /// in runs from one callsite. No callsite is at address 0.
+    last: (usize, usize),
     /// The envelope's `diagnostics` object, part of every plan.
     diagnostics: Vec<u8>,
 }
@@ -130,7 +135,9 @@ impl Plans {
     /// No plans yet; `diagnostics` is the envelope's `diagnostics` object.
     pub(crate) fn new(diagnostics: Vec<u8>) -> Plans {
         Plans {
-            map: HashMap::default(),
+            plans: Vec::new(),
+            index: HashMap::default(),
+            last: (0, 0),
             diagnostics,
         }
     }
@@ -138,9 +145,21 @@ impl Plans {
     /// The plan of `cs`, made on first use.
     #[inline]
     pub(crate) fn get(&mut self, cs: &'static Callsite) -> &Plan {
-        let Plans { map, diagnostics } = self;
-        map.entry(cs as *const Callsite as usize)
-            .or_insert_with(|| Plan::new(cs, diagnostics))
+        let address = cs as *const Callsite as usize;
+        if self.last.0 != address {
+            let Plans {
+                plans,
+                index,
+                diagnostics,
+                ..
+            } = self;
+            let i = *index.entry(address).or_insert_with(|| {
+                plans.push(Plan::new(cs, diagnostics));
+                plans.len() - 1
+            });
+            self.last = (address, i);
+        }
+        &self.plans[self.last.1]
     }
 }
 
@@ -162,5 +181,27 @@ impl Hasher for AddressHasher {
         self.0 = (n as u64)
             .wrapping_mul(0x9E37_79B9_7F4A_7C15)
             .rotate_left(29);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Level;
+
+    static A: Callsite = Callsite::new(Level::Info, "a", "a.rs", 1, &["x"]);
+    static B: Callsite = Callsite::new(Level::Warning, "b", "b.rs", 2, &["y", "z"]);
+
+    #[test]
+    fn each_callsite_gets_its_own_plan_in_any_order() {
+        let mut plans = Plans::new(b"{}".to_vec());
+        for cs in [&A, &A, &B, &A, &B, &B, &A] {
+            let plan = plans.get(cs);
+            assert_eq!(plan.names, cs.fields);
+            assert!(plan
+                .diagnostics_level_logger_message
+                .starts_with(b"},\"diagnostics\":{}"));
+        }
+        assert_eq!(plans.plans.len(), 2, "one plan per callsite");
     }
 }
