@@ -14,7 +14,7 @@
 //! Most strings in a log line are short and need no escaping (ids, paths,
 //! messages): a string of up to 32 bytes is checked with two to four
 //! overlapping 8- or 16-byte loads and, when clean, copied with as many
-//! overlapping stores ([`write_raw`]), without a loop or a call to `memcpy`.
+//! overlapping stores (`write_raw`), without a loop or a call to `memcpy`.
 //! Longer strings, and strings that need escaping, take the general path: it
 //! looks at 16 bytes at a time (SSE2 on x86-64), then eight (SWAR), and
 //! copies whole clean runs with `extend_from_slice`.
@@ -240,10 +240,10 @@ fn write_short(out: &mut Vec<u8>, bytes: &[u8], quoted: bool) {
     let len = out.len();
     // SAFETY: `reserve` made room for `n + 2 * q` more bytes, so every store
     // below lands inside the vector's allocation (and not in `bytes`, which
-    // the vector cannot hold while borrowed mutably): the quotes at `0` and
-    // `n + 1`, the text at `q..q + n` (`put_short`'s contract). Together they
-    // write all `n + 2 * q` bytes, so the new length covers initialized
-    // bytes only.
+    // cannot point into a vector borrowed mutably): the quotes at `0` and
+    // `n + 1`, the text at `q..q + n` (`put_short`'s contract). As
+    // `n <= SHORT` (asserted above), `put_short` writes all of the text, so
+    // the new length covers initialized bytes only.
     unsafe {
         let dst = out.as_mut_ptr().add(len);
         if quoted {
@@ -255,8 +255,9 @@ fn write_short(out: &mut Vec<u8>, bytes: &[u8], quoted: bool) {
     }
 }
 
-/// Copies `src` (at most [`SHORT`] bytes) to `dst` with at most two moves
-/// of 1, 4, 8 or 16 bytes each, overlapping in the middle, and no loop.
+/// Copies `src` to `dst` with two (or three) moves of 1, 4, 8 or 16 bytes
+/// each, overlapping in the middle, and no loop. Only a `src` of at most
+/// [`SHORT`] bytes is copied whole.
 ///
 /// # Safety
 /// `dst..dst + src.len()` must be valid for writes.
