@@ -11,8 +11,13 @@
 //!   terminators);
 //! * everything else is copied as is.
 //!
-//! The clean-text path looks at eight bytes at a time (SWAR) and copies whole
-//! clean runs with `extend_from_slice`.
+//! Most strings in a log line are short and need no escaping (ids, paths,
+//! messages): a string of up to 32 bytes is checked with two to four
+//! overlapping 8- or 16-byte loads and, when clean, copied with as many
+//! overlapping stores (`write_raw`), without a loop or a call to `memcpy`.
+//! Longer strings, and strings that need escaping, take the general path: it
+//! looks at 16 bytes at a time (SSE2 on x86-64), then eight (SWAR), and
+//! copies whole clean runs with `extend_from_slice`.
 
 /// `ESCAPE[b]` says what byte `b` needs: `CLEAN` (copy it), `UNICODE` (write
 /// `\u00XX`), `MAYBE_LS` (0xE2, the lead byte of U+2028/U+2029: look at the
@@ -78,17 +83,24 @@ fn next_special(bytes: &[u8], mut i: usize) -> usize {
     i
 }
 
+/// High bit set in each byte of `w` whose `ESCAPE` entry is not `CLEAN`; as
+/// with [`bytes_below`], bits above the first such byte may be set too, so
+/// only "none" and "the lowest" are exact.
+#[inline(always)]
+const fn special_bytes(w: u64) -> u64 {
+    bytes_below(w, 0x20)
+        | bytes_equal(w, b'"')
+        | bytes_equal(w, b'\\')
+        | bytes_equal(w, 0x7F)
+        | bytes_equal(w, 0xE2)
+}
+
 /// Skips clean 8-byte words from `i`; returns the index of the first special
 /// byte, or the start of the last (< 8 bytes) partial word.
 #[inline(always)]
 fn next_special_8(bytes: &[u8], mut i: usize) -> usize {
     while let Some(chunk) = bytes.get(i..i + 8) {
-        let w = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
-        let hits = bytes_below(w, 0x20)
-            | bytes_equal(w, b'"')
-            | bytes_equal(w, b'\\')
-            | bytes_equal(w, 0x7F)
-            | bytes_equal(w, 0xE2);
+        let hits = special_bytes(u64::from_le_bytes(chunk.try_into().expect("8 bytes")));
         if hits != 0 {
             // Little-endian load: byte k of the chunk is bits 8k..8k+8.
             return i + (hits.trailing_zeros() / 8) as usize;
@@ -103,32 +115,48 @@ mod sse2 {
     use super::{CLEAN, ESCAPE};
     use std::arch::x86_64::{
         __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
-        _mm_setzero_si128, _mm_subs_epu8,
+        _mm_set_epi64x, _mm_setzero_si128, _mm_subs_epu8,
     };
+
+    /// The bytes of `v` that need escaping, one bit each (bit `k` for byte
+    /// `k`).
+    #[inline(always)]
+    fn special_mask(v: __m128i) -> u32 {
+        // SAFETY: SSE2 is part of the x86-64 baseline, so these intrinsics
+        // are always available; they only compute on registers.
+        unsafe {
+            // Unsigned v <= 0x1F  <=>  saturating v - 0x1F == 0.
+            let ctrl = _mm_cmpeq_epi8(_mm_subs_epu8(v, _mm_set1_epi8(0x1F)), _mm_setzero_si128());
+            let quote = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8));
+            let backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
+            let del = _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7F));
+            let e2 = _mm_cmpeq_epi8(v, _mm_set1_epi8(0xE2u8 as i8));
+            let any = _mm_or_si128(
+                _mm_or_si128(ctrl, quote),
+                _mm_or_si128(backslash, _mm_or_si128(del, e2)),
+            );
+            _mm_movemask_epi8(any) as u32
+        }
+    }
+
+    /// True when no byte of `lo` and `hi` needs escaping.
+    #[inline(always)]
+    pub(super) fn words_clean(lo: u64, hi: u64) -> bool {
+        // SAFETY: SSE2 is part of the x86-64 baseline; this only moves two
+        // integers into a register.
+        let v = unsafe { _mm_set_epi64x(hi as i64, lo as i64) };
+        special_mask(v) == 0
+    }
 
     /// Skips clean 16-byte blocks from `i`; returns the index of the first
     /// special byte, or the start of the last (< 16 bytes) partial block.
     #[inline(always)]
     pub(super) fn next_special_16(bytes: &[u8], mut i: usize) -> usize {
         while let Some(chunk) = bytes.get(i..i + 16) {
-            // SAFETY: SSE2 is part of the x86-64 baseline, so these intrinsics
-            // are always available; `chunk` is exactly 16 readable bytes and
+            // SAFETY: SSE2 is part of the x86-64 baseline, so the intrinsic is
+            // always available; `chunk` is exactly 16 readable bytes and
             // `_mm_loadu_si128` has no alignment requirement.
-            let mask = unsafe {
-                let v = _mm_loadu_si128(chunk.as_ptr().cast::<__m128i>());
-                // Unsigned v <= 0x1F  <=>  saturating v - 0x1F == 0.
-                let ctrl =
-                    _mm_cmpeq_epi8(_mm_subs_epu8(v, _mm_set1_epi8(0x1F)), _mm_setzero_si128());
-                let quote = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8));
-                let backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
-                let del = _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7F));
-                let e2 = _mm_cmpeq_epi8(v, _mm_set1_epi8(0xE2u8 as i8));
-                let any = _mm_or_si128(
-                    _mm_or_si128(ctrl, quote),
-                    _mm_or_si128(backslash, _mm_or_si128(del, e2)),
-                );
-                _mm_movemask_epi8(any) as u32
-            };
+            let mask = special_mask(unsafe { _mm_loadu_si128(chunk.as_ptr().cast::<__m128i>()) });
             if mask != 0 {
                 let hit = i + mask.trailing_zeros() as usize;
                 debug_assert_ne!(ESCAPE[bytes[hit] as usize], CLEAN);
@@ -140,10 +168,154 @@ mod sse2 {
     }
 }
 
+/// The longest input of the short paths ([`short_is_clean`], [`write_raw`]'s
+/// inline copy).
+const SHORT: usize = 32;
+
+/// The little-endian word at `b[at..at + 8]`.
+#[inline(always)]
+fn word(b: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(b[at..at + 8].try_into().expect("8 bytes"))
+}
+
+/// True when no byte of `lo` and `hi` (16 bytes in all) needs escaping.
+#[inline(always)]
+fn words_clean(lo: u64, hi: u64) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        sse2::words_clean(lo, hi)
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        special_bytes(lo) | special_bytes(hi) == 0
+    }
+}
+
+/// True when no byte of `b` (at most [`SHORT`] bytes) needs escaping. The
+/// bytes are read as two or four overlapping words that together cover all
+/// of `b` (some bytes twice, which cannot change the answer), so there is no
+/// loop and no byte-by-byte tail.
+#[inline(always)]
+fn short_is_clean(b: &[u8]) -> bool {
+    debug_assert!(b.len() <= SHORT);
+    let n = b.len();
+    match n {
+        0 => true,
+        1..=3 => {
+            // First, middle and last byte: all of them for n <= 3.
+            let w = u32::from_le_bytes([b[0], b[n / 2], b[n - 1], b[0]]);
+            let w = u64::from(w) * 0x1_0000_0001;
+            words_clean(w, w)
+        }
+        4..=7 => {
+            let first = u32::from_le_bytes(b[..4].try_into().expect("4 bytes"));
+            let last = u32::from_le_bytes(b[n - 4..].try_into().expect("4 bytes"));
+            let w = u64::from(first) | u64::from(last) << 32;
+            words_clean(w, w)
+        }
+        8..=16 => words_clean(word(b, 0), word(b, n - 8)),
+        _ => words_clean(word(b, 0), word(b, 8)) && words_clean(word(b, n - 16), word(b, n - 8)),
+    }
+}
+
+/// Appends `bytes` as they are, like `extend_from_slice`; up to [`SHORT`]
+/// bytes (a key, a number, an id) are copied inline with two overlapping
+/// loads and stores instead of a call to `memcpy`.
+#[inline(always)]
+pub(crate) fn write_raw(out: &mut Vec<u8>, bytes: &[u8]) {
+    if bytes.len() > SHORT {
+        return out.extend_from_slice(bytes);
+    }
+    write_short(out, bytes, false);
+}
+
+/// Appends `bytes` (at most [`SHORT`] long), between quotes if `quoted`,
+/// with one `reserve` and without a call to `memcpy`.
+#[inline(always)]
+fn write_short(out: &mut Vec<u8>, bytes: &[u8], quoted: bool) {
+    let n = bytes.len();
+    assert!(n <= SHORT);
+    let q = usize::from(quoted);
+    out.reserve(n + 2 * q);
+    let len = out.len();
+    // SAFETY: `reserve` made room for `n + 2 * q` more bytes, so every store
+    // below lands inside the vector's allocation (and not in `bytes`, which
+    // cannot point into a vector borrowed mutably): the quotes at `0` and
+    // `n + 1`, the text at `q..q + n` (`put_short`'s contract). As
+    // `n <= SHORT` (asserted above), `put_short` writes all of the text, so
+    // the new length covers initialized bytes only.
+    unsafe {
+        let dst = out.as_mut_ptr().add(len);
+        if quoted {
+            dst.write(b'"');
+            dst.add(1 + n).write(b'"');
+        }
+        put_short(bytes, dst.add(q));
+        out.set_len(len + n + 2 * q);
+    }
+}
+
+/// Copies `src` to `dst` with two (or three) moves of 1, 4, 8 or 16 bytes
+/// each, overlapping in the middle, and no loop. Only a `src` of at most
+/// [`SHORT`] bytes is copied whole.
+///
+/// # Safety
+/// `dst..dst + src.len()` must be valid for writes.
+#[inline(always)]
+unsafe fn put_short(src: &[u8], dst: *mut u8) {
+    let n = src.len();
+    debug_assert!(n <= SHORT);
+    // SAFETY: each case writes only within `dst..dst + n`, which the caller
+    // guarantees is writable.
+    unsafe {
+        match n {
+            0 => {}
+            1..=3 => {
+                // First, middle and last byte: all of them for n <= 3.
+                for i in [0, n / 2, n - 1] {
+                    dst.add(i).write(src[i]);
+                }
+            }
+            4..=7 => put_ends::<4>(src, dst),
+            8..=16 => put_ends::<8>(src, dst),
+            _ => put_ends::<16>(src, dst),
+        }
+    }
+}
+
+/// Copies `src` (`N..=2 * N` bytes) to `dst` as two overlapping `N`-byte
+/// moves: the first `N` bytes, then the last `N`.
+///
+/// # Safety
+/// `dst..dst + src.len()` must be valid for writes.
+#[inline(always)]
+unsafe fn put_ends<const N: usize>(src: &[u8], dst: *mut u8) {
+    let n = src.len();
+    debug_assert!(N <= n && n <= 2 * N);
+    let head: [u8; N] = src[..N].try_into().expect("N bytes");
+    let tail: [u8; N] = src[n - N..].try_into().expect("N bytes");
+    // SAFETY: both stores fall within `dst..dst + n` (as `N <= n`), which the
+    // caller guarantees is writable.
+    unsafe {
+        dst.cast::<[u8; N]>().write_unaligned(head);
+        dst.add(n - N).cast::<[u8; N]>().write_unaligned(tail);
+    }
+}
+
 /// Appends `s` escaped, without quotes: the raw material for building one JSON
 /// string out of several pieces (`"` + pieces + `"`).
+#[inline]
 pub fn write_str_contents(out: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
+    if bytes.len() <= SHORT && short_is_clean(bytes) {
+        return write_short(out, bytes, false);
+    }
+    write_escaped(out, bytes);
+}
+
+/// The general path of [`write_str_contents`] and [`write_str`]: strings
+/// that are long or need escaping.
+fn write_escaped(out: &mut Vec<u8>, bytes: &[u8]) {
     out.reserve(bytes.len());
     let mut start = 0; // first byte not yet copied
     let mut i = 0;
@@ -183,11 +355,15 @@ pub fn write_str_contents(out: &mut Vec<u8>, s: &str) {
 }
 
 /// Appends `s` as a quoted, escaped JSON string.
-#[inline]
+#[inline(always)]
 pub fn write_str(out: &mut Vec<u8>, s: &str) {
+    let bytes = s.as_bytes();
+    if bytes.len() <= SHORT && short_is_clean(bytes) {
+        return write_short(out, bytes, true);
+    }
     out.reserve(s.len() + 2);
     out.push(b'"');
-    write_str_contents(out, s);
+    write_escaped(out, bytes);
     out.push(b'"');
 }
 
@@ -236,25 +412,25 @@ pub fn write_key(out: &mut Vec<u8>, key: &str) {
 /// Appends an unsigned integer.
 #[inline]
 pub fn write_u64(out: &mut Vec<u8>, v: u64) {
-    out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+    write_raw(out, itoa::Buffer::new().format(v).as_bytes());
 }
 
 /// Appends a signed integer.
 #[inline]
 pub fn write_i64(out: &mut Vec<u8>, v: i64) {
-    out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+    write_raw(out, itoa::Buffer::new().format(v).as_bytes());
 }
 
 /// Appends an unsigned 128-bit integer (as a JSON number, all digits).
 #[inline]
 pub fn write_u128(out: &mut Vec<u8>, v: u128) {
-    out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+    write_raw(out, itoa::Buffer::new().format(v).as_bytes());
 }
 
 /// Appends a signed 128-bit integer (as a JSON number, all digits).
 #[inline]
 pub fn write_i128(out: &mut Vec<u8>, v: i128) {
-    out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+    write_raw(out, itoa::Buffer::new().format(v).as_bytes());
 }
 
 /// Appends a float.
@@ -266,7 +442,7 @@ pub fn write_i128(out: &mut Vec<u8>, v: i128) {
 pub fn write_f64(out: &mut Vec<u8>, v: f64) {
     if v.is_finite() {
         if !write_f64_millis(out, v) {
-            out.extend_from_slice(ryu::Buffer::new().format_finite(v).as_bytes());
+            write_raw(out, ryu::Buffer::new().format_finite(v).as_bytes());
         }
     } else if v.is_nan() {
         out.extend_from_slice(b"\"NaN\"");
@@ -290,11 +466,11 @@ fn write_f64_millis(out: &mut Vec<u8>, v: f64) -> bool {
         return false;
     }
     let scaled = v * 1000.0;
-    if scaled.fract() != 0.0 {
-        return false;
-    }
+    // |scaled| < 1e15 fits an i64, so the cast is exact exactly when `scaled`
+    // is a whole number (this is `scaled.fract() == 0.0` without the call to
+    // `trunc`).
     let k = scaled as i64;
-    if k as f64 / 1000.0 != v {
+    if k as f64 != scaled || k as f64 / 1000.0 != v {
         return false;
     }
     if k < 0 {
@@ -302,19 +478,21 @@ fn write_f64_millis(out: &mut Vec<u8>, v: f64) -> bool {
     }
     let k = k.unsigned_abs();
     write_u64(out, k / 1000);
-    out.push(b'.');
-    let frac = k % 1000;
-    if frac == 0 {
-        out.push(b'0');
-    } else {
-        let digits = [
-            b'0' + (frac / 100) as u8,
-            b'0' + (frac / 10 % 10) as u8,
-            b'0' + (frac % 10) as u8,
-        ];
-        let len = 3 - digits.iter().rev().take_while(|&&d| d == b'0').count();
-        out.extend_from_slice(&digits[..len]);
-    }
+    // The point and the thousandths without their trailing zeros, but with
+    // at least one digit: `.125`, `.25`, `.5`, `.0`.
+    let frac = (k % 1000) as u32;
+    let text = [
+        b'.',
+        b'0' + (frac / 100) as u8,
+        b'0' + (frac / 10 % 10) as u8,
+        b'0' + (frac % 10) as u8,
+    ];
+    let len = match (frac % 100, frac % 10) {
+        (0, _) => 2,
+        (_, 0) => 3,
+        _ => 4,
+    };
+    write_raw(out, &text[..len]);
     true
 }
 
@@ -687,6 +865,98 @@ mod tests {
                         assert_eq!(simd, want.min(block_end), "sse2 {b:#x} at {pos}/{len}");
                     }
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn short_path_agrees_with_general_path() {
+        // Every length the short path takes and some it does not, each with
+        // one special byte (or none) at every position: the output must be
+        // exactly the general path's.
+        let specials: &[&[u8]] = if cfg!(miri) {
+            &[b"", b"\"", b"\0", b"\xe2\x80\xa8"]
+        } else {
+            &[
+                b"",
+                b"\"",
+                b"\\",
+                b"\n",
+                b"\0",
+                b"\x1f",
+                b"\x7f",
+                b"\xe2\x80\xa8",
+                b"\xe2\x80\xa9",
+                b"\xe2\x82\xac",
+                b"\xc3\xa9",
+                b" ",
+                b"~",
+            ]
+        };
+        let lens: std::ops::RangeInclusive<usize> = if cfg!(miri) { 0..=34 } else { 0..=64 };
+        for len in lens {
+            for &special in specials {
+                for pos in 0..=len.saturating_sub(special.len()) {
+                    let mut bytes: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+                    if len >= special.len() {
+                        bytes[pos..pos + special.len()].copy_from_slice(special);
+                    }
+                    let text = std::str::from_utf8(&bytes).unwrap();
+                    let mut fast = b"{".to_vec();
+                    write_str_contents(&mut fast, text);
+                    let mut general = b"{".to_vec();
+                    write_escaped(&mut general, text.as_bytes());
+                    assert_eq!(fast, general, "{text:?}");
+                    assert_eq!(
+                        short_is_clean(&bytes[..len.min(SHORT)]),
+                        bytes[..len.min(SHORT)]
+                            .iter()
+                            .all(|&b| ESCAPE[b as usize] == CLEAN),
+                        "{text:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn short_cleanliness_sees_every_byte_value_at_every_position() {
+        let values: Vec<u8> = if cfg!(miri) {
+            vec![0, 0x1F, 0x20, b'"', b'\\', 0x7F, 0x80, 0xE2, 0xFF]
+        } else {
+            (0..=255).collect()
+        };
+        for len in 1..=SHORT {
+            for pos in 0..len {
+                for &b in &values {
+                    let mut bytes = vec![b'a'; len];
+                    bytes[pos] = b;
+                    let clean = ESCAPE[b as usize] == CLEAN;
+                    assert_eq!(short_is_clean(&bytes), clean, "{b:#x} at {pos}/{len}");
+                    if len == 16 {
+                        // The portable check `words_clean` uses off x86-64.
+                        let swar = special_bytes(word(&bytes, 0)) | special_bytes(word(&bytes, 8));
+                        assert_eq!(swar == 0, clean, "swar {b:#x} at {pos}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn write_raw_appends_exactly_the_bytes() {
+        let all: Vec<u8> = (0..=255).collect();
+        for len in 0..=2 * SHORT {
+            for start in [0, 1, 7] {
+                let bytes = &all[start..start + len];
+                let mut out = b"prefix".to_vec();
+                write_raw(&mut out, bytes);
+                assert_eq!(&out[..6], b"prefix");
+                assert_eq!(&out[6..], bytes, "{len} from {start}");
+                // And into a vector with no spare capacity at all.
+                let mut tight = Vec::new();
+                write_raw(&mut tight, bytes);
+                assert_eq!(tight, bytes);
             }
         }
     }

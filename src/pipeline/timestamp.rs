@@ -25,6 +25,8 @@ pub enum Precision {
 const MAX_LEN: usize = 30;
 /// `YYYY-MM-DDTHH:MM:`, the part that changes once a minute.
 const PREFIX_LEN: usize = 17;
+/// `YYYY-MM-DDTHH:MM:SS`, the part that changes once a second.
+const SECONDS_LEN: usize = 19;
 
 const NANOS_PER_SEC: u64 = 1_000_000_000;
 
@@ -77,23 +79,35 @@ fn fill_prefix(buf: &mut [u8], secs: u64) {
     buf[16] = b':';
 }
 
-/// Writes `SS[.fff…]Z` into `buf` from index 17; returns the total length.
+/// Writes `SS` for `secs` into `buf[17..19]`.
 #[inline]
-fn fill_seconds(buf: &mut [u8; MAX_LEN], secs: u64, nanos: u32, precision: Precision) -> usize {
+fn fill_second(buf: &mut [u8], secs: u64) {
     put2(buf, PREFIX_LEN, (secs % 60) as u32);
+}
+
+/// Writes `[.fff…]Z` into `buf` from index 19; returns the total length.
+#[inline]
+fn fill_fraction(buf: &mut [u8; MAX_LEN], nanos: u32, precision: Precision) -> usize {
     let (mut frac, digits) = match precision {
         Precision::Seconds => (0, 0),
         Precision::Millis => (nanos / 1_000_000, 3),
         Precision::Micros => (nanos / 1_000, 6),
         Precision::Nanos => (nanos, 9),
     };
-    let mut end = PREFIX_LEN + 2;
+    let mut end = SECONDS_LEN;
     if digits > 0 {
         buf[end] = b'.';
-        end += digits + 1;
-        for i in (end - digits..end).rev() {
-            buf[i] = b'0' + (frac % 10) as u8;
-            frac /= 10;
+        let first = end + 1;
+        end = first + digits;
+        // Two digits at a time from the right, then the odd one out.
+        let mut i = end;
+        while i >= first + 2 {
+            i -= 2;
+            put2(buf, i, frac % 100);
+            frac /= 100;
+        }
+        if i > first {
+            buf[first] = b'0' + frac as u8;
         }
     }
     buf[end] = b'Z';
@@ -108,18 +122,23 @@ pub fn write_rfc3339(out: &mut Vec<u8>, unix_nanos: u64, precision: Precision) {
     let nanos = (unix_nanos % NANOS_PER_SEC) as u32;
     let mut buf = [0u8; MAX_LEN];
     fill_prefix(&mut buf, secs);
-    let len = fill_seconds(&mut buf, secs, nanos, precision);
-    out.extend_from_slice(&buf[..len]);
+    fill_second(&mut buf, secs);
+    let len = fill_fraction(&mut buf, nanos, precision);
+    crate::pipeline::json::write_raw(out, &buf[..len]);
 }
 
 /// Writes the same text as [`write_rfc3339`], remembering the
-/// `YYYY-MM-DDTHH:MM:` prefix of the last minute it saw, so that most calls
-/// only format the seconds and the fraction.
+/// `YYYY-MM-DDTHH:MM:SS` of the last second it saw (and the minute's
+/// `YYYY-MM-DDTHH:MM:`), so that most calls only format the fraction.
 #[derive(Clone, Debug)]
 pub struct TimestampCache {
-    /// `secs / 60` of the cached prefix; `u64::MAX` (unreachable) when empty.
+    /// `secs` of the text in `buf`; `u64::MAX` (unreachable) when empty.
+    second: u64,
+    /// `secs / 60` of `buf`'s first [`PREFIX_LEN`] bytes.
     minute: u64,
-    prefix: [u8; PREFIX_LEN],
+    /// The last timestamp written: its first [`SECONDS_LEN`] bytes are those
+    /// of `second`, the rest is rewritten by every call.
+    buf: [u8; MAX_LEN],
 }
 
 impl Default for TimestampCache {
@@ -132,8 +151,9 @@ impl TimestampCache {
     /// An empty cache.
     pub const fn new() -> Self {
         Self {
+            second: u64::MAX,
             minute: u64::MAX,
-            prefix: [0; PREFIX_LEN],
+            buf: [0; MAX_LEN],
         }
     }
 
@@ -142,15 +162,17 @@ impl TimestampCache {
     pub fn write(&mut self, out: &mut Vec<u8>, unix_nanos: u64, precision: Precision) {
         let secs = unix_nanos / NANOS_PER_SEC;
         let nanos = (unix_nanos % NANOS_PER_SEC) as u32;
-        let minute = secs / 60;
-        if minute != self.minute {
-            fill_prefix(&mut self.prefix, secs);
-            self.minute = minute;
+        if secs != self.second {
+            let minute = secs / 60;
+            if minute != self.minute {
+                fill_prefix(&mut self.buf, secs);
+                self.minute = minute;
+            }
+            fill_second(&mut self.buf, secs);
+            self.second = secs;
         }
-        let mut buf = [0u8; MAX_LEN];
-        buf[..PREFIX_LEN].copy_from_slice(&self.prefix);
-        let len = fill_seconds(&mut buf, secs, nanos, precision);
-        out.extend_from_slice(&buf[..len]);
+        let len = fill_fraction(&mut self.buf, nanos, precision);
+        crate::pipeline::json::write_raw(out, &self.buf[..len]);
     }
 }
 

@@ -392,7 +392,7 @@ impl RecordStages {
             }
         }
         let rec = Decoded {
-            view,
+            callsite: view.callsite,
             message,
             message_truncated: view.message_truncated,
             fields: fields.into_bump_slice(),

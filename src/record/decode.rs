@@ -186,6 +186,7 @@ pub struct Fields<'a> {
 impl<'a> Iterator for Fields<'a> {
     type Item = Result<(&'static str, Value<'a>), DecodeError>;
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         if self.values.is_empty() {
             return None;
@@ -239,6 +240,7 @@ fn take_array<const N: usize>(b: &mut &[u8]) -> Result<[u8; N], DecodeError> {
 /// # Safety
 /// `b` must hold values written by the encoder: a `TAG_STATIC_STR` holds the
 /// pointer and length of a `'static` string, and `TAG_STR` text is UTF-8.
+#[inline(always)]
 unsafe fn next_value<'a>(b: &mut &'a [u8]) -> Result<Value<'a>, DecodeError> {
     let tag = take(b, 1)?[0];
     let truncated = tag & TAG_TRUNCATED != 0;

@@ -43,8 +43,7 @@ pub(super) fn write(f: &mut Parts<'_>, plan: &Plan, rec: &Decoded<'_>, out: &mut
     out.push(b'"');
     let write_call = |out: &mut Vec<u8>, i: usize| {
         if let Some(v) = call(i) {
-            out.push(b',');
-            out.extend_from_slice(&plan.keys[i]);
+            json::write_raw(out, &plan.keys[i]); // `,"name":`
             write_json_value(out, v);
         }
     };
@@ -67,17 +66,12 @@ pub(super) fn write(f: &mut Parts<'_>, plan: &Plan, rec: &Decoded<'_>, out: &mut
         }
     }
     out.extend_from_slice(br#"},"data":{"#);
-    let mut first = true;
-    let mut comma = |out: &mut Vec<u8>| {
-        if !first {
-            out.push(b',');
-        }
-        first = false;
-    };
+    // The keys start with a comma, which the first member skips.
+    let mut skip = 1;
     for &i in &plan.data {
         if let Some(v) = call(i) {
-            comma(out);
-            out.extend_from_slice(&plan.keys[i]);
+            json::write_raw(out, &plan.keys[i][skip..]);
+            skip = 0;
             write_json_value(out, v);
         }
     }
@@ -86,13 +80,15 @@ pub(super) fn write(f: &mut Parts<'_>, plan: &Plan, rec: &Decoded<'_>, out: &mut
         .iter()
         .filter(|(n, _)| !CONTEXT_KEYS.contains(n))
     {
-        comma(out);
+        if skip == 0 {
+            out.push(b',');
+        }
+        skip = 0;
         json::write_key(out, name);
         write_json_value(out, v);
     }
-    out.extend_from_slice(br#"},"diagnostics":"#);
-    out.extend_from_slice(f.diagnostics);
-    out.extend_from_slice(&plan.level_logger_message);
+    // `},"diagnostics":{…},"level":"INFO","logger":"…","message":`
+    out.extend_from_slice(&plan.diagnostics_level_logger_message);
     write_json_text(out, rec.message, rec.message_truncated);
     out.extend_from_slice(br#","timestamp":""#);
     f.timestamp(rec.timestamp_ns, out);

@@ -17,12 +17,11 @@ pub(super) fn write(f: &mut Parts<'_>, plan: &Plan, rec: &Decoded<'_>, out: &mut
     out.extend_from_slice(&plan.level_logger_message);
     write_json_text(out, rec.message, rec.message_truncated);
     for (i, (name, value)) in rec.fields.iter().enumerate() {
-        out.push(b',');
         match plan.flat_keys.get(i).filter(|_| i < rec.call_fields) {
-            Some(key) => out.extend_from_slice(key),
+            Some(key) => json::write_raw(out, key), // `,"name":`
             None => {
                 // A bound field: its name is only known now.
-                out.push(b'"');
+                out.extend_from_slice(b",\"");
                 if FLAT_OWN_KEYS.contains(name) {
                     out.extend_from_slice(b"field.");
                 }

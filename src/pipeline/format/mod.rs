@@ -11,13 +11,14 @@ mod pretty;
 use crate::pipeline::json;
 use crate::pipeline::timestamp::{Precision, TimestampCache};
 use crate::pipeline::uuid::UuidV4;
-use crate::record::{RecordView, Value};
+use crate::record::{Callsite, Value};
 use crate::sink::Format;
 
-/// A record ready to be written: the view, its fields (decoded once, in the
-/// worker's arena, reset per record) and its wall-clock time.
+/// A record ready to be written: its callsite, its fields (decoded once, in
+/// the worker's arena, reset per record) and its wall-clock time.
 pub(crate) struct Decoded<'a> {
-    pub view: RecordView<'a>,
+    /// Level, target and field names.
+    pub callsite: &'static Callsite,
     /// The message, redacted.
     pub message: &'a str,
     /// The message was cut at the record size limit.
@@ -44,8 +45,6 @@ pub(crate) const TRUNCATION_MARKER: &str = "…[truncated]";
 pub(crate) struct Formatter {
     plans: plan::Plans,
     precision: Precision,
-    /// The envelope's `diagnostics` object.
-    diagnostics: Vec<u8>,
     /// The flat format's process fields (`,"service":…`), possibly empty.
     flat_process: Vec<u8>,
     timestamps: TimestampCache,
@@ -59,9 +58,8 @@ impl Formatter {
         flat_process: Vec<u8>,
     ) -> Formatter {
         Formatter {
-            plans: plan::Plans::default(),
+            plans: plan::Plans::new(diagnostics),
             precision,
-            diagnostics,
             flat_process,
             timestamps: TimestampCache::default(),
             uuids: UuidV4::from_entropy(),
@@ -73,15 +71,13 @@ impl Formatter {
         let Formatter {
             plans,
             precision,
-            diagnostics,
             flat_process,
             timestamps,
             uuids,
         } = self;
-        let plan = plans.get(rec.view.callsite);
+        let plan = plans.get(rec.callsite);
         let mut parts = Parts {
             precision: *precision,
-            diagnostics,
             flat_process,
             timestamps,
             uuids,
@@ -97,7 +93,6 @@ impl Formatter {
 /// The per-worker state a format writer uses, beside the callsite's plan.
 pub(crate) struct Parts<'f> {
     precision: Precision,
-    diagnostics: &'f [u8],
     flat_process: &'f [u8],
     timestamps: &'f mut TimestampCache,
     uuids: &'f mut UuidV4,
@@ -117,44 +112,69 @@ pub(crate) fn write_json_value(out: &mut Vec<u8>, value: &Value<'_>) {
         Value::Bool(b) => json::write_bool(out, b),
         Value::I64(v) => json::write_i64(out, v),
         Value::U64(v) => json::write_u64(out, v),
-        // Most JSON readers stop at 64 bits: wider values become strings.
-        Value::I128(v) => match i64::try_from(v) {
-            Ok(v) => json::write_i64(out, v),
-            Err(_) => {
-                out.push(b'"');
-                json::write_i128(out, v);
-                out.push(b'"');
-            }
-        },
-        Value::U128(v) => match u64::try_from(v) {
-            Ok(v) => json::write_u64(out, v),
-            Err(_) => {
-                out.push(b'"');
-                json::write_u128(out, v);
-                out.push(b'"');
-            }
-        },
+        Value::I128(v) => write_i128(out, v),
+        Value::U128(v) => write_u128(out, v),
         Value::F64(v) => json::write_f64(out, v),
         Value::Str { text, truncated } => write_json_text(out, text, truncated),
-        Value::Bytes { bytes, truncated } => {
+        Value::Bytes { bytes, truncated } => write_json_bytes(out, bytes, truncated),
+    }
+}
+
+// The rarer values are written out of line, which keeps `write_json_value`
+// small enough for the common ones to be inlined into it.
+
+/// Most JSON readers stop at 64 bits: wider values become strings.
+#[inline(never)]
+fn write_i128(out: &mut Vec<u8>, v: i128) {
+    match i64::try_from(v) {
+        Ok(v) => json::write_i64(out, v),
+        Err(_) => {
             out.push(b'"');
-            json::write_bytes_lossy_contents(out, bytes);
-            if truncated {
-                out.extend_from_slice(TRUNCATION_MARKER.as_bytes());
-            }
+            json::write_i128(out, v);
             out.push(b'"');
         }
     }
 }
 
+/// As [`write_i128`].
+#[inline(never)]
+fn write_u128(out: &mut Vec<u8>, v: u128) {
+    match u64::try_from(v) {
+        Ok(v) => json::write_u64(out, v),
+        Err(_) => {
+            out.push(b'"');
+            json::write_u128(out, v);
+            out.push(b'"');
+        }
+    }
+}
+
+/// Writes bytes as a JSON string (see [`json::write_bytes_lossy`]), with the
+/// truncation marker if they were cut.
+#[inline(never)]
+fn write_json_bytes(out: &mut Vec<u8>, bytes: &[u8], truncated: bool) {
+    out.push(b'"');
+    json::write_bytes_lossy_contents(out, bytes);
+    if truncated {
+        out.extend_from_slice(TRUNCATION_MARKER.as_bytes());
+    }
+    out.push(b'"');
+}
+
 /// Writes text as a JSON string, with the truncation marker if it was cut.
+#[inline]
 pub(crate) fn write_json_text(out: &mut Vec<u8>, text: &str, truncated: bool) {
     if truncated {
-        out.push(b'"');
-        json::write_str_contents(out, text);
-        out.extend_from_slice(TRUNCATION_MARKER.as_bytes());
-        out.push(b'"');
+        write_truncated_text(out, text);
     } else {
         json::write_str(out, text);
     }
+}
+
+#[cold]
+fn write_truncated_text(out: &mut Vec<u8>, text: &str) {
+    out.push(b'"');
+    json::write_str_contents(out, text);
+    out.extend_from_slice(TRUNCATION_MARKER.as_bytes());
+    out.push(b'"');
 }

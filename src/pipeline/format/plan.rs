@@ -25,9 +25,10 @@ pub(crate) const FLAT_OWN_KEYS: [&str; 4] = ["timestamp", "level", "logger", "me
 pub(crate) struct Plan {
     /// The field names.
     pub names: &'static [&'static str],
-    /// `"name":` for each field, escaped.
+    /// `,"name":` for each field, escaped (the first member of an object
+    /// skips the comma).
     pub keys: Vec<Box<[u8]>>,
-    /// The flat format's `"name":` (own keys renamed `field.name`).
+    /// The flat format's `,"name":` (own keys renamed `field.name`).
     pub flat_keys: Vec<Box<[u8]>>,
     /// `name` escaped for pretty text (no quotes).
     pub bare_names: Vec<Box<[u8]>>,
@@ -37,8 +38,12 @@ pub(crate) struct Plan {
     pub data: Vec<usize>,
     /// Envelope: the `request_id` field, copied to `correlation_id`.
     pub request_id: Option<usize>,
-    /// `"level":"INFO","logger":"…","message":` (envelope, after diagnostics).
+    /// `,"level":"INFO","logger":"…","message":` (the flat format's, after
+    /// the timestamp).
     pub level_logger_message: Box<[u8]>,
+    /// Envelope: `},"diagnostics":{…}` and then `level_logger_message`,
+    /// everything between `data` and the message.
+    pub diagnostics_level_logger_message: Box<[u8]>,
     /// The target, escaped (no quotes), for the flat and pretty formats.
     pub target_escaped: Box<[u8]>,
 }
@@ -50,8 +55,8 @@ fn escaped(s: &str) -> Vec<u8> {
 }
 
 fn key(prefix: &str, name: &str) -> Box<[u8]> {
-    let mut out = Vec::with_capacity(name.len() + prefix.len() + 3);
-    out.push(b'"');
+    let mut out = Vec::with_capacity(name.len() + prefix.len() + 4);
+    out.extend_from_slice(b",\"");
     out.extend_from_slice(prefix.as_bytes());
     json::write_str_contents(&mut out, name);
     out.extend_from_slice(b"\":");
@@ -59,7 +64,8 @@ fn key(prefix: &str, name: &str) -> Box<[u8]> {
 }
 
 impl Plan {
-    fn new(cs: &Callsite) -> Plan {
+    /// `diagnostics` is the envelope's `diagnostics` object.
+    fn new(cs: &Callsite, diagnostics: &[u8]) -> Plan {
         let names = cs.fields;
         let mut context = Vec::new();
         for k in CONTEXT_KEYS {
@@ -80,6 +86,9 @@ impl Plan {
         llm.extend_from_slice(br#"","logger":""#);
         llm.extend_from_slice(&escaped(cs.target));
         llm.extend_from_slice(br#"","message":"#);
+        let mut envelope_tail = br#"},"diagnostics":"#.to_vec();
+        envelope_tail.extend_from_slice(diagnostics);
+        envelope_tail.extend_from_slice(&llm);
         Plan {
             names,
             keys: names.iter().map(|n| key("", n)).collect(),
@@ -104,24 +113,53 @@ impl Plan {
             data,
             request_id: names.iter().position(|n| *n == "request_id"),
             level_logger_message: llm.into_boxed_slice(),
+            diagnostics_level_logger_message: envelope_tail.into_boxed_slice(),
             target_escaped: escaped(cs.target).into_boxed_slice(),
         }
     }
 }
 
 /// Plans by callsite address.
-#[derive(Default)]
 pub(crate) struct Plans {
-    map: HashMap<usize, Plan, BuildHasherDefault<AddressHasher>>,
+    plans: Vec<Plan>,
+    /// Index in `plans` by callsite address.
+    index: HashMap<usize, usize, BuildHasherDefault<AddressHasher>>,
+    /// The address and index of the last plan returned: records often come
+    /// in runs from one callsite. No callsite is at address 0.
+    last: (usize, usize),
+    /// The envelope's `diagnostics` object, part of every plan.
+    diagnostics: Vec<u8>,
 }
 
 impl Plans {
+    /// No plans yet; `diagnostics` is the envelope's `diagnostics` object.
+    pub(crate) fn new(diagnostics: Vec<u8>) -> Plans {
+        Plans {
+            plans: Vec::new(),
+            index: HashMap::default(),
+            last: (0, 0),
+            diagnostics,
+        }
+    }
+
     /// The plan of `cs`, made on first use.
     #[inline]
     pub(crate) fn get(&mut self, cs: &'static Callsite) -> &Plan {
-        self.map
-            .entry(cs as *const Callsite as usize)
-            .or_insert_with(|| Plan::new(cs))
+        let address = cs as *const Callsite as usize;
+        if self.last.0 != address {
+            let Plans {
+                plans,
+                index,
+                diagnostics,
+                ..
+            } = self;
+            let i = *index.entry(address).or_insert_with(|| {
+                plans.push(Plan::new(cs, diagnostics));
+                plans.len() - 1
+            });
+            self.last = (address, i);
+        }
+        &self.plans[self.last.1]
     }
 }
 
@@ -143,5 +181,27 @@ impl Hasher for AddressHasher {
         self.0 = (n as u64)
             .wrapping_mul(0x9E37_79B9_7F4A_7C15)
             .rotate_left(29);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Level;
+
+    static A: Callsite = Callsite::new(Level::Info, "a", "a.rs", 1, &["x"]);
+    static B: Callsite = Callsite::new(Level::Warning, "b", "b.rs", 2, &["y", "z"]);
+
+    #[test]
+    fn each_callsite_gets_its_own_plan_in_any_order() {
+        let mut plans = Plans::new(b"{}".to_vec());
+        for cs in [&A, &A, &B, &A, &B, &B, &A] {
+            let plan = plans.get(cs);
+            assert_eq!(plan.names, cs.fields);
+            assert!(plan
+                .diagnostics_level_logger_message
+                .starts_with(b"},\"diagnostics\":{}"));
+        }
+        assert_eq!(plans.plans.len(), 2, "one plan per callsite");
     }
 }

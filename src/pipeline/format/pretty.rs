@@ -43,7 +43,7 @@ pub(super) fn write(
     f.timestamp(rec.timestamp_ns, out);
     paint(out, RESET);
     out.push(b' ');
-    let level = rec.view.callsite.level;
+    let level = rec.callsite.level;
     paint(out, level_colour(level));
     let name = level.as_str();
     out.extend(std::iter::repeat_n(b' ', 8usize.saturating_sub(name.len())));
