@@ -27,7 +27,7 @@ use parking_lot::Mutex;
 use crate::context::Scope;
 use crate::pipeline::control::Control;
 use crate::record::{Callsite, Fields, Stamp};
-use crate::ring::{Ring, RingShape, WaitPolicy};
+use crate::ring::{Exact, Ring, RingShape, WaitPolicy};
 use crate::stats::{DropCounters, DropReason, Stats, WorkerCounters};
 use crate::{clock, Level};
 
@@ -439,11 +439,30 @@ fn write_stamped<F: Fields + ?Sized>(
         // SAFETY: this thread holds the lease (the ring's only producer) and
         // is not inside another write (`busy` was checked by the caller);
         // `fields_len` is `fields.encoded_len()`.
-        if unsafe { ring.write_exact(protected, stamp, message, fields, fields_len) } {
-            return true;
+        match unsafe { ring.write_exact(protected, stamp, message, fields, fields_len) } {
+            Exact::Written => return true,
+            // No room, and a policy that would give up at once anyway: the
+            // drop costs no more than the check (slow sinks in drop mode).
+            Exact::Full if policy_for(shape, policy, protected).gives_up_at_once() => return false,
+            Exact::Full | Exact::Declined => {}
         }
     }
     write_checked(lease, ring, stamp, message, fields, policy, protected)
+}
+
+/// The policy a call waits by: the one it brings (the async path's), else
+/// its ring's for its protection class.
+#[inline(always)]
+fn policy_for<'a>(
+    shape: &'a RingShape,
+    policy: Option<&'a WaitPolicy>,
+    protected: bool,
+) -> &'a WaitPolicy {
+    policy.unwrap_or(if protected {
+        &shape.protected_policy
+    } else {
+        &shape.policy
+    })
 }
 
 /// The general path: user code (`Display`, `Debug`, format arguments) may
@@ -469,11 +488,7 @@ fn write_checked<F: Fields + ?Sized>(
         level,
         context: stamp.context,
     };
-    let policy = policy.unwrap_or(if protected {
-        &shape.protected_policy
-    } else {
-        &shape.policy
-    });
+    let policy = policy_for(shape, policy, protected);
     // SAFETY: this thread holds the lease, so it is the ring's only producer,
     // and `busy` keeps a nested call on this thread from entering `write`.
     let written = unsafe { ring.write(policy, protected, stamp, message, fields) };

@@ -51,7 +51,9 @@ fn claim_publish_consume_and_wrap() {
                     // have to wait or wrap, and the checked path takes over.
                     // SAFETY: this thread is the ring's only producer.
                     let ok = unsafe {
-                        (n % 2 == 0 && ring.write_exact(false, &stamp, "m", &fields, exact_len))
+                        (n % 2 == 0
+                            && ring.write_exact(false, &stamp, "m", &fields, exact_len)
+                                == Exact::Written)
                             || ring.write(&block, false, &stamp, format_args!("m"), &fields)
                     };
                     assert!(ok);

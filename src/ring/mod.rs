@@ -288,9 +288,11 @@ impl Ring {
 
     /// The fast path of a log call whose message is a literal and whose
     /// values all know their encoded size (`fields_len`): one reservation,
-    /// then writes with no per-value checks. Returns false, having written
-    /// nothing, when the record would have to wait for space, wrap around
-    /// the buffer's end or be cut; the caller then takes [`Ring::write`].
+    /// then writes with no per-value checks. Writes nothing and returns
+    /// [`Exact::Full`] when there is no room for the record now, or
+    /// [`Exact::Declined`] when it would wrap around the buffer's end or be
+    /// cut; the caller then takes [`Ring::write`] (or, for `Full` under a
+    /// policy that never waits, counts the drop at once).
     ///
     /// # Safety
     /// As [`Ring::write`], and `fields.encoded_len() == Some(fields_len)`.
@@ -302,12 +304,12 @@ impl Ring {
         message: &'static str,
         fields: &F,
         fields_len: usize,
-    ) -> bool {
+    ) -> Exact {
         let len = HEADER_LEN + STATIC_STR_LEN + fields_len;
         let start = self.tail.load(Ordering::Relaxed);
         let slots = self.slots_for(len);
         if len > self.max_record || (start & self.mask) + slots > self.shape.slots {
-            return false;
+            return Exact::Declined;
         }
         let usable = self.usable(protected);
         let mut head = self.producer.cached_head.load(Ordering::Relaxed);
@@ -316,7 +318,7 @@ impl Ring {
             head = self.head.load(Ordering::Acquire);
             self.producer.cached_head.store(head, Ordering::Relaxed);
             if start.wrapping_sub(head) + slots > usable {
-                return false;
+                return Exact::Full;
             }
         }
         let base = self.slot_ptr(start);
@@ -336,7 +338,7 @@ impl Ring {
         }
         self.tail.store(start + slots, Ordering::Release);
         self.producer.counters.bump_submitted();
-        true
+        Exact::Written
     }
 
     /// Consumes up to `max_records` published records, handing each one's
@@ -397,6 +399,17 @@ impl Drop for Ring {
         // the ring (claims borrow it).
         unsafe { alloc::dealloc(self.buf.as_ptr(), self.layout) };
     }
+}
+
+/// What [`Ring::write_exact`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Exact {
+    /// The record is written and published.
+    Written,
+    /// Nothing written: the ring has no room for the record now.
+    Full,
+    /// Nothing written: the record would wrap or be cut.
+    Declined,
 }
 
 /// A record being written: the encoder's [`Grow`] for one ring.

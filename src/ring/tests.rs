@@ -298,7 +298,10 @@ fn the_exact_fast_path_writes_the_same_bytes_as_the_checked_path() {
             format_args!("m"),
             &fields
         ));
-        assert!(exact.write_exact(false, &stamp(&CS_ALL, 7), "m", &fields, len));
+        assert_eq!(
+            exact.write_exact(false, &stamp(&CS_ALL, 7), "m", &fields, len),
+            Exact::Written
+        );
     }
     assert_eq!(take(&checked), take(&exact));
     // It declines, writing nothing, when it would have to wrap or wait.
@@ -313,19 +316,32 @@ fn the_exact_fast_path_writes_the_same_bytes_as_the_checked_path() {
     // SAFETY: as above.
     unsafe {
         for _ in 0..4 {
-            assert!(small.write_exact(false, &stamp(&CS, 0), "m", &one_slot, one));
+            assert_eq!(
+                small.write_exact(false, &stamp(&CS, 0), "m", &one_slot, one),
+                Exact::Written
+            );
         }
-        assert!(
-            !small.write_exact(false, &stamp(&CS, 0), "m", &one_slot, one),
-            "full"
+        assert_eq!(
+            small.write_exact(false, &stamp(&CS, 0), "m", &one_slot, one),
+            Exact::Full
         );
         assert_eq!(take(&small).len(), 4);
-        assert!(small.write_exact(false, &stamp(&CS, 0), "m", &one_slot, one));
-        assert!(small.write_exact(false, &stamp(&CS, 0), "m", &one_slot, one));
-        assert!(small.write_exact(false, &stamp(&CS, 0), "m", &one_slot, one));
+        assert_eq!(
+            small.write_exact(false, &stamp(&CS, 0), "m", &one_slot, one),
+            Exact::Written
+        );
+        assert_eq!(
+            small.write_exact(false, &stamp(&CS, 0), "m", &one_slot, one),
+            Exact::Written
+        );
+        assert_eq!(
+            small.write_exact(false, &stamp(&CS, 0), "m", &one_slot, one),
+            Exact::Written
+        );
         assert_eq!(take(&small).len(), 3);
-        assert!(
-            !small.write_exact(false, &stamp(&CS, 0), "m", &two_slots, two),
+        assert_eq!(
+            small.write_exact(false, &stamp(&CS, 0), "m", &two_slots, two),
+            Exact::Declined,
             "would wrap"
         );
     }

@@ -34,6 +34,12 @@ impl WaitPolicy {
         drop_on_full: true,
     };
 
+    /// Drops a record that finds no room at once, without waiting.
+    #[inline(always)]
+    pub(crate) fn gives_up_at_once(&self) -> bool {
+        self.wait.is_zero() && self.drop_on_full
+    }
+
     /// Waits until `ready()` returns true or the policy gives up. Returns
     /// whether space came. After parking, a blocking policy also waits for
     /// `roomy()` (see the module docs).
@@ -43,7 +49,7 @@ impl WaitPolicy {
         mut ready: impl FnMut() -> bool,
         mut roomy: impl FnMut() -> bool,
     ) -> bool {
-        if self.wait.is_zero() && self.drop_on_full {
+        if self.gives_up_at_once() {
             return false;
         }
         #[cfg(fapilog_loom)]
