@@ -138,6 +138,15 @@ pub(crate) struct WorkerCounters {
 }
 
 impl WorkerCounters {
+    /// Counts one record the worker processed. Only the worker thread writes
+    /// `processed`, so this is a plain load and store: a locked add would
+    /// also wait, on every record, for the stores of the lines just written
+    /// to reach the cache.
+    #[inline(always)]
+    pub(crate) fn bump_processed(&self) {
+        bump_single_writer(&self.processed, 1);
+    }
+
     pub(crate) fn drop_records(&self, reason: DropReason, level: Level, n: u64) {
         self.dropped.0[reason as usize][level as usize].fetch_add(n, Ordering::Relaxed);
     }

@@ -158,7 +158,7 @@ impl Worker {
             let n = unsafe {
                 ring.consume(cfg.batch_records, |bytes| {
                     if stages.process(bytes, outbox.lanes(), shared) {
-                        shared.counters.processed.fetch_add(1, Ordering::Relaxed);
+                        shared.counters.bump_processed();
                     }
                     outbox.send_full(shared);
                 })
