@@ -274,7 +274,10 @@ unsafe fn next_value<'a>(b: &mut &'a [u8]) -> Result<Value<'a>, DecodeError> {
             }
         }
         TAG_STATIC_STR => {
-            let ptr = read_ptr::<u8>(&take_array(b)?);
+            // Read in place through a reference (not `take_array`, whose
+            // by-value copy of the bytes would strip the pointer's
+            // provenance: undefined behaviour, which miri reports).
+            let ptr = read_ptr::<u8>(take(b, 8)?.try_into().unwrap());
             let len = u64::from_ne_bytes(take_array(b)?) as usize;
             // SAFETY: by this function's contract, pointer and length were
             // taken from a `&'static str`, so they form valid UTF-8 that lives

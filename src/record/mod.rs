@@ -71,7 +71,10 @@ pub(crate) unsafe fn write_ptr<T>(dst: *mut u8, p: *const T) {
 
 /// Reads a pointer stored by [`write_ptr`] from the start of `field`, with
 /// the provenance it was stored with (none if the bytes were written as
-/// integers: such a pointer is only good for a null check).
+/// integers: such a pointer is only good for a null check). `field` must
+/// borrow the stored bytes themselves: a copy made by value (a `[u8; 8]`
+/// returned from a function, say) holds integers, and the pointer read from
+/// it has no provenance either.
 #[inline(always)]
 pub(crate) fn read_ptr<T>(field: &[u8; 8]) -> *const T {
     // SAFETY: `field` is 8 initialised, readable bytes, at least the size of
