@@ -42,6 +42,7 @@ mod affinity;
 mod builder;
 mod clock;
 pub mod context;
+mod copy;
 mod error;
 pub mod level;
 mod lifecycle;

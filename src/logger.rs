@@ -196,11 +196,11 @@ struct Lease {
     ring: Cell<*const Ring>,
     /// The epoch of the logger `ring` came from (0 when there is none).
     epoch: Cell<usize>,
-    /// A record is being written on this thread (re-entrancy guard).
-    busy: Cell<bool>,
     /// `epoch` while a ring is leased and no record is being written, else
     /// [`NOT_READY`], a value no logger's epoch takes: so one compare with
     /// the installed logger's epoch is the whole check of the fast path.
+    /// With a ring leased, `NOT_READY` means a record is being written on
+    /// this thread (the re-entrancy guard; see [`Lease::busy`]).
     key: Cell<usize>,
     /// The bound context (one owned strong count of an `Arc<Scope>`), or
     /// null. Kept here so a call reads it with the same thread-local access.
@@ -255,7 +255,6 @@ impl Lease {
         Lease {
             ring: Cell::new(std::ptr::null()),
             epoch: Cell::new(0),
-            busy: Cell::new(false),
             key: Cell::new(NOT_READY),
             scope: Cell::new(std::ptr::null()),
         }
@@ -268,15 +267,19 @@ impl Lease {
         self.key.get() == EPOCH.load(Ordering::Relaxed)
     }
 
-    /// Marks a record as being written (or done), keeping `key` in step.
+    /// A record is being written on this thread: a ring is leased, but the
+    /// lease is not ready.
+    #[inline(always)]
+    fn busy(&self) -> bool {
+        !self.ring.get().is_null() && self.key.get() == NOT_READY
+    }
+
+    /// Marks a record as being written (or done). Only with a ring leased.
     #[inline(always)]
     fn set_busy(&self, busy: bool) {
-        self.busy.set(busy);
-        self.key.set(if busy || self.ring.get().is_null() {
-            NOT_READY
-        } else {
-            self.epoch.get()
-        });
+        debug_assert!(!self.ring.get().is_null());
+        self.key
+            .set(if busy { NOT_READY } else { self.epoch.get() });
     }
 
     /// Gives the leased ring, if any, back to `owner`, the logger it came
@@ -507,7 +510,7 @@ fn write_slow<F: Fields + ?Sized>(
     policy: Option<&WaitPolicy>,
     timestamp: u64,
 ) -> TryLog {
-    if lease.busy.get() {
+    if lease.busy() {
         // A `Display` impl (or a format argument) logged while its own record
         // was being written on this thread.
         // SAFETY: busy implies a live lease with a non-null ring.

@@ -19,6 +19,8 @@
 //! looks at 16 bytes at a time (SSE2 on x86-64), then eight (SWAR), and
 //! copies whole clean runs with `extend_from_slice`.
 
+use crate::copy::copy_bytes;
+
 /// `ESCAPE[b]` says what byte `b` needs: `CLEAN` (copy it), `UNICODE` (write
 /// `\u00XX`), `MAYBE_LS` (0xE2, the lead byte of U+2028/U+2029: look at the
 /// next two bytes), or the letter of a short escape (`b'n'` for `\n`, `b'"'`
@@ -168,8 +170,7 @@ mod sse2 {
     }
 }
 
-/// The longest input of the short paths ([`short_is_clean`], [`write_raw`]'s
-/// inline copy).
+/// The longest string [`short_is_clean`] checks without a loop.
 const SHORT: usize = 32;
 
 /// The little-endian word at `b[at..at + 8]`.
@@ -218,87 +219,35 @@ fn short_is_clean(b: &[u8]) -> bool {
     }
 }
 
-/// Appends `bytes` as they are, like `extend_from_slice`; up to [`SHORT`]
-/// bytes (a key, a number, an id) are copied inline with two overlapping
-/// loads and stores instead of a call to `memcpy`.
+/// Appends `bytes` as they are, like `extend_from_slice`, but copying a
+/// short piece (a key, a number, an id) inline instead of calling `memcpy`
+/// ([`copy_bytes`]).
 #[inline(always)]
 pub(crate) fn write_raw(out: &mut Vec<u8>, bytes: &[u8]) {
-    if bytes.len() > SHORT {
-        return out.extend_from_slice(bytes);
-    }
-    write_short(out, bytes, false);
+    write_copied(out, bytes, false);
 }
 
-/// Appends `bytes` (at most [`SHORT`] long), between quotes if `quoted`,
-/// with one `reserve` and without a call to `memcpy`.
+/// Appends `bytes`, between quotes if `quoted`, with one `reserve` and,
+/// for short pieces, without a call to `memcpy`.
 #[inline(always)]
-fn write_short(out: &mut Vec<u8>, bytes: &[u8], quoted: bool) {
+fn write_copied(out: &mut Vec<u8>, bytes: &[u8], quoted: bool) {
     let n = bytes.len();
-    assert!(n <= SHORT);
     let q = usize::from(quoted);
     out.reserve(n + 2 * q);
     let len = out.len();
     // SAFETY: `reserve` made room for `n + 2 * q` more bytes, so every store
     // below lands inside the vector's allocation (and not in `bytes`, which
     // cannot point into a vector borrowed mutably): the quotes at `0` and
-    // `n + 1`, the text at `q..q + n` (`put_short`'s contract). As
-    // `n <= SHORT` (asserted above), `put_short` writes all of the text, so
-    // the new length covers initialized bytes only.
+    // `n + 1`, the text at `q..q + n`, all of which `copy_bytes` writes. The
+    // new length therefore covers initialized bytes only.
     unsafe {
         let dst = out.as_mut_ptr().add(len);
         if quoted {
             dst.write(b'"');
             dst.add(1 + n).write(b'"');
         }
-        put_short(bytes, dst.add(q));
+        copy_bytes(bytes, dst.add(q));
         out.set_len(len + n + 2 * q);
-    }
-}
-
-/// Copies `src` to `dst` with two (or three) moves of 1, 4, 8 or 16 bytes
-/// each, overlapping in the middle, and no loop. Only a `src` of at most
-/// [`SHORT`] bytes is copied whole.
-///
-/// # Safety
-/// `dst..dst + src.len()` must be valid for writes.
-#[inline(always)]
-unsafe fn put_short(src: &[u8], dst: *mut u8) {
-    let n = src.len();
-    debug_assert!(n <= SHORT);
-    // SAFETY: each case writes only within `dst..dst + n`, which the caller
-    // guarantees is writable.
-    unsafe {
-        match n {
-            0 => {}
-            1..=3 => {
-                // First, middle and last byte: all of them for n <= 3.
-                for i in [0, n / 2, n - 1] {
-                    dst.add(i).write(src[i]);
-                }
-            }
-            4..=7 => put_ends::<4>(src, dst),
-            8..=16 => put_ends::<8>(src, dst),
-            _ => put_ends::<16>(src, dst),
-        }
-    }
-}
-
-/// Copies `src` (`N..=2 * N` bytes) to `dst` as two overlapping `N`-byte
-/// moves: the first `N` bytes, then the last `N`.
-///
-/// # Safety
-/// `dst..dst + src.len()` must be valid for writes.
-#[inline(always)]
-unsafe fn put_ends<const N: usize>(src: &[u8], dst: *mut u8) {
-    let n = src.len();
-    debug_assert!(N <= n && n <= 2 * N);
-    let head: [u8; N] = src[..N].try_into().expect("N bytes");
-    let tail: [u8; N] = src[n - N..].try_into().expect("N bytes");
-    // SAFETY: both stores fall within `dst..dst + n` (as `N <= n`), which the
-    // caller guarantees is writable.
-    unsafe {
-        dst.cast::<[u8; N]>().write_unaligned(head);
-        dst.add(n - N).cast::<[u8; N]>().write_unaligned(tail);
     }
 }
 
@@ -308,7 +257,7 @@ unsafe fn put_ends<const N: usize>(src: &[u8], dst: *mut u8) {
 pub fn write_str_contents(out: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
     if bytes.len() <= SHORT && short_is_clean(bytes) {
-        return write_short(out, bytes, false);
+        return write_copied(out, bytes, false);
     }
     write_escaped(out, bytes);
 }
@@ -359,7 +308,7 @@ fn write_escaped(out: &mut Vec<u8>, bytes: &[u8]) {
 pub fn write_str(out: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
     if bytes.len() <= SHORT && short_is_clean(bytes) {
-        return write_short(out, bytes, true);
+        return write_copied(out, bytes, true);
     }
     out.reserve(s.len() + 2);
     out.push(b'"');

@@ -134,8 +134,6 @@ pub fn write_rfc3339(out: &mut Vec<u8>, unix_nanos: u64, precision: Precision) {
 pub struct TimestampCache {
     /// `secs` of the text in `buf`; `u64::MAX` (unreachable) when empty.
     second: u64,
-    /// `secs / 60` of `buf`'s first [`PREFIX_LEN`] bytes.
-    minute: u64,
     /// The last timestamp written: its first [`SECONDS_LEN`] bytes are those
     /// of `second`, the rest is rewritten by every call.
     buf: [u8; MAX_LEN],
@@ -152,7 +150,6 @@ impl TimestampCache {
     pub const fn new() -> Self {
         Self {
             second: u64::MAX,
-            minute: u64::MAX,
             buf: [0; MAX_LEN],
         }
     }
@@ -163,10 +160,9 @@ impl TimestampCache {
         let secs = unix_nanos / NANOS_PER_SEC;
         let nanos = (unix_nanos % NANOS_PER_SEC) as u32;
         if secs != self.second {
-            let minute = secs / 60;
-            if minute != self.minute {
+            // `u64::MAX / 60` is no minute a `u64` of nanoseconds reaches.
+            if secs / 60 != self.second / 60 {
                 fill_prefix(&mut self.buf, secs);
-                self.minute = minute;
             }
             fill_second(&mut self.buf, secs);
             self.second = secs;

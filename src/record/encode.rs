@@ -355,7 +355,7 @@ pub(crate) unsafe fn raw_var(dst: *mut u8, tag: u8, bytes: &[u8]) -> *mut u8 {
     unsafe {
         *dst = tag;
         ptr::copy_nonoverlapping((bytes.len() as u32).to_ne_bytes().as_ptr(), dst.add(1), 4);
-        copy_small(bytes.as_ptr(), dst.add(VAR_PREFIX), bytes.len());
+        crate::copy::copy_bytes(bytes, dst.add(VAR_PREFIX));
         dst.add(VAR_PREFIX + bytes.len())
     }
 }
@@ -390,44 +390,6 @@ impl fmt::Write for FmtWriter<'_, '_> {
             Err(fmt::Error)
         } else {
             Ok(())
-        }
-    }
-}
-
-/// Copies `len` bytes without a call into `memcpy` for the short strings
-/// that make up most log values (two overlapping word copies cover 4..=32
-/// bytes).
-///
-/// # Safety
-/// As `ptr::copy_nonoverlapping(src, dst, len)`.
-#[inline(always)]
-unsafe fn copy_small(src: *const u8, dst: *mut u8, len: usize) {
-    // SAFETY: (all branches) the caller guarantees `src..src + len` is
-    // readable and `dst..dst + len` writable and disjoint; every access below
-    // stays inside those ranges (the second copy of each pair ends exactly
-    // at `len`, overlapping the first).
-    unsafe {
-        if len > 32 {
-            ptr::copy_nonoverlapping(src, dst, len);
-        } else if len >= 16 {
-            let a = ptr::read_unaligned(src as *const [u8; 16]);
-            let b = ptr::read_unaligned(src.add(len - 16) as *const [u8; 16]);
-            ptr::write_unaligned(dst as *mut [u8; 16], a);
-            ptr::write_unaligned(dst.add(len - 16) as *mut [u8; 16], b);
-        } else if len >= 8 {
-            let a = ptr::read_unaligned(src as *const u64);
-            let b = ptr::read_unaligned(src.add(len - 8) as *const u64);
-            ptr::write_unaligned(dst as *mut u64, a);
-            ptr::write_unaligned(dst.add(len - 8) as *mut u64, b);
-        } else if len >= 4 {
-            let a = ptr::read_unaligned(src as *const u32);
-            let b = ptr::read_unaligned(src.add(len - 4) as *const u32);
-            ptr::write_unaligned(dst as *mut u32, a);
-            ptr::write_unaligned(dst.add(len - 4) as *mut u32, b);
-        } else {
-            for i in 0..len {
-                *dst.add(i) = *src.add(i);
-            }
         }
     }
 }

@@ -223,11 +223,9 @@ pub(super) fn secret_value_after(
     if before_is_digit && next.is_some_and(|b| b.is_ascii_digit()) {
         return None;
     }
-    // The key, through spaces and an optional closing quote.
+    // The key, through spaces and an optional closing quote. (The scanner
+    // has already rejected most keys with `key_may_be_secret`.)
     let end = key_end(t, sep);
-    if !filter.ends_with_fragment(t, end) {
-        return None;
-    }
     let mut start = end;
     while start > 0 && end - start < MAX_KEY && is_key_byte(t[start - 1]) {
         start -= 1;

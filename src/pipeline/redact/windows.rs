@@ -222,70 +222,9 @@ impl Classify for Native {
 impl Classify for Native {
     #[inline(always)]
     fn masks(chunk: &[u8; BLOCK + 1]) -> Masks {
-        use std::arch::x86_64::{
-            __m128i, _mm_and_si128, _mm_cmpeq_epi8, _mm_cmplt_epi8, _mm_loadu_si128,
-            _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8, _mm_sub_epi8,
-        };
-        #[inline(always)]
-        fn eq(v: __m128i, b: u8) -> __m128i {
-            // SAFETY: SSE2 is part of the x86_64 baseline, so these
-            // intrinsics are available on any x86_64 CPU; they only compute
-            // on registers.
-            unsafe { _mm_cmpeq_epi8(v, _mm_set1_epi8(b as i8)) }
-        }
-        let (mut m, mut digits, mut colon_pairs) = (Masks::default(), 0, 0);
-        for k in 0..BLOCK / 16 {
-            // SAFETY: SSE2 is part of the x86_64 baseline, so every
-            // intrinsic here is available on any x86_64 CPU. The unaligned
-            // loads read bytes 16k..16k+16 and 16k+1..16k+17 of `chunk`,
-            // which holds 65 (k < 4).
-            let (class, auth, sep, rare, digit, colon_pair) = unsafe {
-                let v = _mm_loadu_si128(chunk.as_ptr().add(16 * k).cast());
-                let next = _mm_loadu_si128(chunk.as_ptr().add(16 * k + 1).cast());
-                // b - '0' < 10 unsigned, as a signed compare after moving the
-                // range to the bottom: (b - '0' - 128) < (10 - 128).
-                let shifted = _mm_sub_epi8(v, _mm_set1_epi8((b'0' as i8).wrapping_sub(i8::MIN)));
-                let digit = _mm_cmplt_epi8(shifted, _mm_set1_epi8(10 + i8::MIN));
-                let dash = eq(v, b'-');
-                let class = _mm_or_si128(
-                    _mm_or_si128(digit, eq(v, b' ')),
-                    _mm_or_si128(dash, eq(v, b'.')),
-                );
-                let folded = _mm_or_si128(v, _mm_set1_epi8(0x20));
-                let next_folded = _mm_or_si128(next, _mm_set1_epi8(0x20));
-                let auth = _mm_and_si128(
-                    eq(folded, b'b'),
-                    _mm_or_si128(eq(next_folded, b'e'), eq(next_folded, b'a')),
-                );
-                let colon = eq(v, b':');
-                let sep = _mm_or_si128(eq(v, b'='), colon);
-                let colon_pair = _mm_and_si128(colon, _mm_or_si128(eq(next, b':'), eq(next, b'/')));
-                let singles = _mm_or_si128(_mm_or_si128(eq(v, b'@'), eq(v, b'+')), eq(v, b'('));
-                let pairs = _mm_or_si128(
-                    _mm_or_si128(
-                        _mm_and_si128(eq(v, b'I'), eq(next, b'A')),
-                        _mm_and_si128(eq(v, b'y'), eq(next, b'J')),
-                    ),
-                    _mm_and_si128(dash, eq(next, b'B')),
-                );
-                (
-                    _mm_movemask_epi8(class),
-                    _mm_movemask_epi8(auth),
-                    _mm_movemask_epi8(sep),
-                    _mm_movemask_epi8(_mm_or_si128(singles, pairs)),
-                    _mm_movemask_epi8(digit),
-                    _mm_movemask_epi8(colon_pair),
-                )
-            };
-            m.class |= u64::from(class as u16) << (16 * k);
-            m.auth |= u64::from(auth as u16) << (16 * k);
-            m.sep |= u64::from(sep as u16) << (16 * k);
-            m.rare |= u64::from(rare as u16) << (16 * k);
-            digits |= u64::from(digit as u16) << (16 * k);
-            colon_pairs |= u64::from(colon_pair as u16) << (16 * k);
-        }
-        m.sep &= !skipped_seps(digits, colon_pairs);
-        m
+        // SAFETY: SSE2 is part of the x86_64 baseline, so it is available
+        // on any x86_64 CPU.
+        unsafe { vector::masks::<std::arch::x86_64::__m128i>(chunk) }
     }
 }
 
@@ -311,75 +250,185 @@ impl Classify for Avx2 {
 #[target_feature(enable = "avx2")]
 #[inline]
 unsafe fn masks_avx2(chunk: &[u8; BLOCK + 1]) -> Masks {
-    use std::arch::x86_64::{
-        __m256i, _mm256_and_si256, _mm256_cmpeq_epi8, _mm256_cmpgt_epi8, _mm256_loadu_si256,
-        _mm256_movemask_epi8, _mm256_or_si256, _mm256_set1_epi8, _mm256_sub_epi8,
-    };
+    // SAFETY: the caller guarantees AVX2; compiled with it enabled here, the
+    // generic body's intrinsics inline as AVX2 instructions.
+    unsafe { vector::masks::<std::arch::x86_64::__m256i>(chunk) }
+}
+
+/// The vector compares, written once for both widths (SSE2 16 bytes, AVX2
+/// 32), in the manner of `memchr`'s generic vector code.
+#[cfg(target_arch = "x86_64")]
+mod vector {
+    use super::{skipped_seps, Masks, BLOCK};
+    use std::arch::x86_64::*;
+
+    /// A vector of bytes and the few operations the classifier needs.
+    ///
     /// # Safety
     ///
-    /// The CPU must support AVX2.
-    #[target_feature(enable = "avx2")]
-    #[inline]
-    unsafe fn eq(v: __m256i, b: u8) -> __m256i {
-        // SAFETY: the caller guarantees AVX2; this only computes on registers.
-        // (Rust before 1.87 requires the block, later ones call it unused.)
-        #[allow(unused_unsafe)]
-        unsafe {
-            _mm256_cmpeq_epi8(v, _mm256_set1_epi8(b as i8))
+    /// Every method may only be called on a CPU with the vector's
+    /// instruction set (SSE2 for `__m128i`, AVX2 for `__m256i`).
+    pub(super) trait Vector: Copy {
+        /// Bytes per vector.
+        const WIDTH: usize;
+        /// Loads `WIDTH` bytes from `p` (any alignment), which must be
+        /// readable.
+        unsafe fn load(p: *const u8) -> Self;
+        unsafe fn splat(b: u8) -> Self;
+        unsafe fn eq(self, other: Self) -> Self;
+        unsafe fn or(self, other: Self) -> Self;
+        unsafe fn and(self, other: Self) -> Self;
+        unsafe fn sub(self, other: Self) -> Self;
+        /// Signed, bytewise `self < other`.
+        unsafe fn lt(self, other: Self) -> Self;
+        /// Bit `k` set when byte `k` is all ones.
+        unsafe fn bits(self) -> u64;
+
+        /// Bytewise `self == b`.
+        #[inline(always)]
+        unsafe fn is(self, b: u8) -> Self {
+            // SAFETY: forwarded from the trait's contract.
+            unsafe { self.eq(Self::splat(b)) }
         }
     }
-    let (mut m, mut digits, mut colon_pairs) = (Masks::default(), 0, 0);
-    for k in 0..BLOCK / 32 {
-        // SAFETY: the caller guarantees AVX2, so every intrinsic here is
-        // available. The unaligned loads read bytes 32k..32k+32 and
-        // 32k+1..32k+33 of `chunk`, which holds 65 (k < 2).
-        let (class, auth, sep, rare, digit, colon_pair) = unsafe {
-            let v = _mm256_loadu_si256(chunk.as_ptr().add(32 * k).cast());
-            let next = _mm256_loadu_si256(chunk.as_ptr().add(32 * k + 1).cast());
-            // As in `Native`: (b - '0' - 128) < (10 - 128), signed.
-            let shifted = _mm256_sub_epi8(v, _mm256_set1_epi8((b'0' as i8).wrapping_sub(i8::MIN)));
-            let digit = _mm256_cmpgt_epi8(_mm256_set1_epi8(10 + i8::MIN), shifted);
-            let dash = eq(v, b'-');
-            let class = _mm256_or_si256(
-                _mm256_or_si256(digit, eq(v, b' ')),
-                _mm256_or_si256(dash, eq(v, b'.')),
-            );
-            let folded = _mm256_or_si256(v, _mm256_set1_epi8(0x20));
-            let next_folded = _mm256_or_si256(next, _mm256_set1_epi8(0x20));
-            let auth = _mm256_and_si256(
-                eq(folded, b'b'),
-                _mm256_or_si256(eq(next_folded, b'e'), eq(next_folded, b'a')),
-            );
-            let colon = eq(v, b':');
-            let sep = _mm256_or_si256(eq(v, b'='), colon);
-            let colon_pair =
-                _mm256_and_si256(colon, _mm256_or_si256(eq(next, b':'), eq(next, b'/')));
-            let singles = _mm256_or_si256(_mm256_or_si256(eq(v, b'@'), eq(v, b'+')), eq(v, b'('));
-            let pairs = _mm256_or_si256(
-                _mm256_or_si256(
-                    _mm256_and_si256(eq(v, b'I'), eq(next, b'A')),
-                    _mm256_and_si256(eq(v, b'y'), eq(next, b'J')),
-                ),
-                _mm256_and_si256(dash, eq(next, b'B')),
-            );
-            (
-                _mm256_movemask_epi8(class),
-                _mm256_movemask_epi8(auth),
-                _mm256_movemask_epi8(sep),
-                _mm256_movemask_epi8(_mm256_or_si256(singles, pairs)),
-                _mm256_movemask_epi8(digit),
-                _mm256_movemask_epi8(colon_pair),
-            )
-        };
-        m.class |= u64::from(class as u32) << (32 * k);
-        m.auth |= u64::from(auth as u32) << (32 * k);
-        m.sep |= u64::from(sep as u32) << (32 * k);
-        m.rare |= u64::from(rare as u32) << (32 * k);
-        digits |= u64::from(digit as u32) << (32 * k);
-        colon_pairs |= u64::from(colon_pair as u32) << (32 * k);
+
+    impl Vector for __m128i {
+        const WIDTH: usize = 16;
+        #[inline(always)]
+        unsafe fn load(p: *const u8) -> Self {
+            // SAFETY: the contracts give the instruction set and `WIDTH`
+            // readable bytes at `p`; `loadu` takes any alignment.
+            unsafe { _mm_loadu_si128(p.cast()) }
+        }
+        #[inline(always)]
+        unsafe fn splat(b: u8) -> Self {
+            // SAFETY: the trait's contract gives the instruction set.
+            unsafe { _mm_set1_epi8(b as i8) }
+        }
+        #[inline(always)]
+        unsafe fn eq(self, other: Self) -> Self {
+            // SAFETY: the trait's contract gives the instruction set.
+            unsafe { _mm_cmpeq_epi8(self, other) }
+        }
+        #[inline(always)]
+        unsafe fn or(self, other: Self) -> Self {
+            // SAFETY: the trait's contract gives the instruction set.
+            unsafe { _mm_or_si128(self, other) }
+        }
+        #[inline(always)]
+        unsafe fn and(self, other: Self) -> Self {
+            // SAFETY: the trait's contract gives the instruction set.
+            unsafe { _mm_and_si128(self, other) }
+        }
+        #[inline(always)]
+        unsafe fn sub(self, other: Self) -> Self {
+            // SAFETY: the trait's contract gives the instruction set.
+            unsafe { _mm_sub_epi8(self, other) }
+        }
+        #[inline(always)]
+        unsafe fn lt(self, other: Self) -> Self {
+            // SAFETY: the trait's contract gives the instruction set.
+            unsafe { _mm_cmplt_epi8(self, other) }
+        }
+        #[inline(always)]
+        unsafe fn bits(self) -> u64 {
+            // SAFETY: the trait's contract gives the instruction set.
+            u64::from(unsafe { _mm_movemask_epi8(self) } as u16)
+        }
     }
-    m.sep &= !skipped_seps(digits, colon_pairs);
-    m
+
+    impl Vector for __m256i {
+        const WIDTH: usize = 32;
+        #[inline(always)]
+        unsafe fn load(p: *const u8) -> Self {
+            // SAFETY: the contracts give the instruction set and `WIDTH`
+            // readable bytes at `p`; `loadu` takes any alignment.
+            unsafe { _mm256_loadu_si256(p.cast()) }
+        }
+        #[inline(always)]
+        unsafe fn splat(b: u8) -> Self {
+            // SAFETY: the trait's contract gives the instruction set.
+            unsafe { _mm256_set1_epi8(b as i8) }
+        }
+        #[inline(always)]
+        unsafe fn eq(self, other: Self) -> Self {
+            // SAFETY: the trait's contract gives the instruction set.
+            unsafe { _mm256_cmpeq_epi8(self, other) }
+        }
+        #[inline(always)]
+        unsafe fn or(self, other: Self) -> Self {
+            // SAFETY: the trait's contract gives the instruction set.
+            unsafe { _mm256_or_si256(self, other) }
+        }
+        #[inline(always)]
+        unsafe fn and(self, other: Self) -> Self {
+            // SAFETY: the trait's contract gives the instruction set.
+            unsafe { _mm256_and_si256(self, other) }
+        }
+        #[inline(always)]
+        unsafe fn sub(self, other: Self) -> Self {
+            // SAFETY: the trait's contract gives the instruction set.
+            unsafe { _mm256_sub_epi8(self, other) }
+        }
+        #[inline(always)]
+        unsafe fn lt(self, other: Self) -> Self {
+            // SAFETY: the trait's contract gives the instruction set.
+            unsafe { _mm256_cmpgt_epi8(other, self) }
+        }
+        #[inline(always)]
+        unsafe fn bits(self) -> u64 {
+            // SAFETY: the trait's contract gives the instruction set.
+            u64::from(unsafe { _mm256_movemask_epi8(self) } as u32)
+        }
+    }
+
+    /// The masks of a block (module docs), `V::WIDTH` bytes at a time.
+    ///
+    /// # Safety
+    ///
+    /// As [`Vector`]: the CPU has `V`'s instruction set.
+    #[inline(always)]
+    pub(super) unsafe fn masks<V: Vector>(chunk: &[u8; BLOCK + 1]) -> Masks {
+        let (mut m, mut digits, mut colon_pairs) = (Masks::default(), 0, 0);
+        for k in 0..BLOCK / V::WIDTH {
+            let at = V::WIDTH * k;
+            // SAFETY: the caller guarantees the instruction set. The loads
+            // read bytes `at..at + WIDTH` and `at + 1..at + WIDTH + 1` of
+            // `chunk`, which holds `BLOCK + 1` (`at + WIDTH <= BLOCK`).
+            unsafe {
+                let v = V::load(chunk.as_ptr().add(at));
+                let next = V::load(chunk.as_ptr().add(at + 1));
+                // b - '0' < 10 unsigned, as a signed compare after moving the
+                // range to the bottom: (b - '0' - 128) < (10 - 128).
+                let digit = v
+                    .sub(V::splat(b'0'.wrapping_sub(128)))
+                    .lt(V::splat(10u8.wrapping_add(128)));
+                let dash = v.is(b'-');
+                let class = digit.or(v.is(b' ')).or(dash.or(v.is(b'.')));
+                let (folded, next_folded) = (v.or(V::splat(0x20)), next.or(V::splat(0x20)));
+                let auth = folded
+                    .is(b'b')
+                    .and(next_folded.is(b'e').or(next_folded.is(b'a')));
+                let colon = v.is(b':');
+                let sep = v.is(b'=').or(colon);
+                let colon_pair = colon.and(next.is(b':').or(next.is(b'/')));
+                let singles = v.is(b'@').or(v.is(b'+')).or(v.is(b'('));
+                let pairs = v
+                    .is(b'I')
+                    .and(next.is(b'A'))
+                    .or(v.is(b'y').and(next.is(b'J')))
+                    .or(dash.and(next.is(b'B')));
+                m.class |= class.bits() << at;
+                m.auth |= auth.bits() << at;
+                m.sep |= sep.bits() << at;
+                m.rare |= singles.or(pairs).bits() << at;
+                digits |= digit.bits() << at;
+                colon_pairs |= colon_pair.bits() << at;
+            }
+        }
+        m.sep &= !skipped_seps(digits, colon_pairs);
+        m
+    }
 }
 
 /// The masks byte by byte: the definition the vector code must agree with.
