@@ -368,7 +368,7 @@ fn without_fapilog_fallback_dir_the_file_fallback_is_in_the_temp_dir() {
     assert!(guard.shutdown());
     drop(env);
     assert_eq!(fapilog::stats().fallback, 3);
-    let file = tmp.0.join("fapilog-fallback").join("fallback.log");
+    let file = default_fallback_dir(&tmp.0).join("fallback.log");
     assert_eq!(numbers(&file_lines(&file)), vec![0, 1, 2]);
 
     // An unusable default directory names the setting.
@@ -390,6 +390,77 @@ fn without_fapilog_fallback_dir_the_file_fallback_is_in_the_temp_dir() {
         "{e}"
     );
     assert!(e.to_string().contains(&*regular.to_string_lossy()), "{e}");
+}
+
+/// The default fallback directory under `tmp`, as the crate names it.
+fn default_fallback_dir(tmp: &Path) -> std::path::PathBuf {
+    #[cfg(unix)]
+    // SAFETY: `geteuid` has no preconditions and cannot fail.
+    return tmp.join(format!("fapilog-fallback-{}", unsafe { libc::geteuid() }));
+    #[cfg(not(unix))]
+    return tmp.join("fapilog-fallback");
+}
+
+/// Installs the production preset (file fallback in the default directory)
+/// with `TMPDIR` pointing at `tmp`.
+fn install_production_in(tmp: &Path) -> Result<fapilog::Guard, Error> {
+    let env = Env::set(&[("TMPDIR", tmp.to_str().expect("a UTF-8 temp dir"))]);
+    let installed = fapilog::builder()
+        .preset(Preset::Production)
+        .sink(Collect::new(Format::Flat))
+        .install();
+    drop(env);
+    installed
+}
+
+#[cfg(unix)]
+#[test]
+fn the_default_fallback_directory_is_private_to_its_user() {
+    use std::os::unix::fs::{symlink, PermissionsExt};
+    let _serial = serial();
+    let tmp = TempDir::new("private");
+    std::fs::create_dir_all(&tmp.0).unwrap();
+    let dir = default_fallback_dir(&tmp.0);
+    let mode = |p: &Path| std::fs::symlink_metadata(p).unwrap().permissions().mode() & 0o777;
+
+    // Made with mode 0700.
+    assert!(install_production_in(&tmp.0).expect("install").shutdown());
+    assert_eq!(mode(&dir), 0o700);
+
+    // Found open to others (made by hand, or by an older version): closed.
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    assert!(install_production_in(&tmp.0).expect("install").shutdown());
+    assert_eq!(mode(&dir), 0o700);
+
+    // A symbolic link planted in its place (where another user could read
+    // what it points to) is refused, naming the setting and the reason.
+    std::fs::remove_dir_all(&dir).unwrap();
+    let elsewhere = tmp.0.join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    symlink(&elsewhere, &dir).unwrap();
+    let e = install_production_in(&tmp.0).expect_err("a symlinked fallback directory");
+    assert!(
+        matches!(
+            e,
+            Error::InvalidSetting {
+                setting: "fallback",
+                ..
+            }
+        ),
+        "{e}"
+    );
+    assert!(e.to_string().contains("symbolic link"), "{e}");
+    assert!(!elsewhere.join("fallback.log").exists());
+    std::fs::remove_file(&dir).unwrap();
+
+    // Another user's directory is refused (only root can make one here).
+    // SAFETY: `geteuid` has no preconditions and cannot fail.
+    if unsafe { libc::geteuid() } == 0 {
+        std::fs::create_dir(&dir).unwrap();
+        std::os::unix::fs::chown(&dir, Some(65534), None).unwrap();
+        let e = install_production_in(&tmp.0).expect_err("another user's fallback directory");
+        assert!(e.to_string().contains("owned by user 65534"), "{e}");
+    }
 }
 
 #[test]

@@ -737,7 +737,12 @@ impl LoggerBuilder {
                     None => (presets::default_fallback_dir(), "fallback"),
                 };
                 let mut file = presets::file_fallback(&dir);
-                file.open().map_err(|e| {
+                let private = if setting == "fallback" {
+                    presets::make_private_dir(&dir)
+                } else {
+                    Ok(())
+                };
+                private.and_then(|()| file.open()).map_err(|e| {
                     Error::invalid(
                         setting,
                         format!("{} ({e})", dir.display()),

@@ -17,10 +17,12 @@
 //!
 //! The file fallback (of `production`, and of any configuration when
 //! `FAPILOG_FALLBACK_DIR` is set) is a rotating [`File`] sink writing
-//! `fallback.log` in `$FAPILOG_FALLBACK_DIR`, else in `fapilog-fallback`
-//! under [`std::env::temp_dir`]; it rotates at 10 MiB and keeps 10 rotated
-//! files, so it never takes much more than 110 MiB. Its lines are those
-//! serialized for the sink that failed. An unusable directory fails
+//! `fallback.log` in `$FAPILOG_FALLBACK_DIR`, else in `fapilog-fallback-<uid>`
+//! (on Unix; `fapilog-fallback` elsewhere) under [`std::env::temp_dir`],
+//! which fapilog makes private to the user (mode 0700) and refuses if it is
+//! a symbolic link or another user's; it rotates at 10 MiB and keeps 10
+//! rotated files, so it never takes much more than 110 MiB. Its lines are
+//! those serialized for the sink that failed. An unusable directory fails
 //! `install()`, naming `FAPILOG_FALLBACK_DIR` (or `fallback` for the default
 //! directory) and the path.
 
@@ -39,9 +41,61 @@ pub(super) const FALLBACK_KEEP_FILES: usize = 10;
 /// The file fallback's current file.
 pub(super) const FALLBACK_FILE_NAME: &str = "fallback.log";
 
-/// Where the file fallback writes without `FAPILOG_FALLBACK_DIR`.
+/// Where the file fallback writes without `FAPILOG_FALLBACK_DIR`: on Unix
+/// a directory of the user's own, `fapilog-fallback-<uid>`, so that
+/// services run by different users on one host neither fail to open it nor
+/// read each other's records (see [`make_private_dir`]).
 pub(super) fn default_fallback_dir() -> PathBuf {
-    std::env::temp_dir().join("fapilog-fallback")
+    #[cfg(unix)]
+    // SAFETY: `geteuid` has no preconditions and cannot fail.
+    let name = format!("fapilog-fallback-{}", unsafe { libc::geteuid() });
+    #[cfg(not(unix))]
+    let name = "fapilog-fallback".to_string();
+    std::env::temp_dir().join(name)
+}
+
+/// Makes `dir` (the default fallback directory, in the shared temp dir) a
+/// directory only this user can enter, or checks that it already is one:
+/// a directory, not a symbolic link someone else planted, owned by this
+/// user; group and other permissions are then taken away. Anything else is
+/// an error (and `install()` fails naming `fallback`).
+pub(super) fn make_private_dir(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::io::{Error, ErrorKind};
+        use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
+        match std::fs::DirBuilder::new()
+            .recursive(false)
+            .mode(0o700)
+            .create(dir)
+        {
+            Ok(()) => return Ok(()),
+            Err(e) if e.kind() == ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e),
+        }
+        let meta = std::fs::symlink_metadata(dir)?;
+        if !meta.is_dir() {
+            return Err(Error::other(
+                "exists and is not a directory (a symbolic link is refused)",
+            ));
+        }
+        // SAFETY: `geteuid` has no preconditions and cannot fail.
+        let me = unsafe { libc::geteuid() };
+        if meta.uid() != me {
+            return Err(Error::other(format!(
+                "is owned by user {}, not by this process's user {me}",
+                meta.uid()
+            )));
+        }
+        if meta.mode() & 0o077 != 0 {
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+        }
+        Ok(())
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::create_dir_all(dir)
+    }
 }
 
 /// The file fallback in `dir` (see the module docs).
@@ -76,7 +130,8 @@ const PRESET_SETTINGS: [&str; 9] = [
 /// | `Minimal` | INFO | stdout, flat JSON | none | wait 50 ms, then drop | none | no process fields in flat records |
 ///
 /// The rotating file fallback writes `fallback.log` in
-/// `$FAPILOG_FALLBACK_DIR`, else in `<temp dir>/fapilog-fallback`, rotating
+/// `$FAPILOG_FALLBACK_DIR`, else in `<temp dir>/fapilog-fallback-<uid>` (a
+/// directory private to the user; `fapilog-fallback` off Unix), rotating
 /// at 10 MiB and keeping 10 rotated files. `FAPILOG_FALLBACK_DIR` also gives
 /// the other presets one; a fallback set in code
 /// ([`LoggerBuilder::fallback`](crate::LoggerBuilder::fallback)) is kept
