@@ -24,7 +24,10 @@
 //! rotated files, so it never takes much more than 110 MiB. Its lines are
 //! those serialized for the sink that failed. An unusable directory fails
 //! `install()`, naming `FAPILOG_FALLBACK_DIR` (or `fallback` for the default
-//! directory) and the path.
+//! directory) and the path. The file is not meant to be shared: processes
+//! of one user that may fail over at once should each get their own
+//! directory through `FAPILOG_FALLBACK_DIR`, since each rotates the file it
+//! writes without regard for the others.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
