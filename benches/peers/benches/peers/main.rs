@@ -257,6 +257,7 @@ fn table(scenario: &str, rows: &[Row], c: Counts) -> Table {
                 "calls done s",
                 "lines in file",
                 "bytes/line",
+                "page-cache warm-up s",
                 "ratio to fapilog (records/s)",
                 "notes",
             ],
@@ -318,6 +319,7 @@ fn table(scenario: &str, rows: &[Row], c: Counts) -> Table {
                         if ok { "" } else { " (MISMATCH)" }
                     ),
                     r.cell("bytes_per_line", 0),
+                    r.cell("warm_s", 2),
                     ratio(r.num("rps"), fv("rps")),
                 ]);
             }
