@@ -280,11 +280,11 @@ impl<W: Write> Write for Counting<W> {
 /// Writes `bytes` to a scratch file in `dir`, then deletes it; returns how
 /// long that took.
 ///
-/// These VMs hand memory the guest has not used for a while back to the
-/// host (free page reporting), and taking it back costs a fault per page:
-/// growing the page cache by 500 MB after an idle spell was measured at
-/// 0.6 s of the writer's system time, against 0.2 s right after a run had
-/// freed the same amount. Which of the two a logger's run met depended on
+/// These VMs seem to hand memory the guest has not used for a while back
+/// to the host (as free page reporting does), and taking it back costs
+/// time: growing the page cache by 500 MB after an idle spell was measured
+/// at 0.6 s of the writer's system time, against 0.2 s right after a run
+/// had freed the same amount. Which of the two a logger's run met depended on
 /// what ran before it. Cycling as many pages as the run will write through
 /// the page cache just before it puts every logger in the second case.
 pub fn warm_page_cache(dir: &std::path::Path, bytes: u64) -> Duration {
