@@ -732,17 +732,18 @@ impl LoggerBuilder {
                 Ok(Some(sink))
             }
             Fallback::File => {
-                let (dir, setting) = match self.fallback_dir.take() {
-                    Some(dir) => (dir, "FAPILOG_FALLBACK_DIR"),
-                    None => (presets::default_fallback_dir(), "fallback"),
+                // The default directory is in the shared temp dir, so it is
+                // made private first; a directory the user named is theirs.
+                let (dir, setting, prepared) = match self.fallback_dir.take() {
+                    Some(dir) => (dir, "FAPILOG_FALLBACK_DIR", Ok(())),
+                    None => {
+                        let dir = presets::default_fallback_dir();
+                        let prepared = presets::make_private_dir(&dir);
+                        (dir, "fallback", prepared)
+                    }
                 };
                 let mut file = presets::file_fallback(&dir);
-                let private = if setting == "fallback" {
-                    presets::make_private_dir(&dir)
-                } else {
-                    Ok(())
-                };
-                private.and_then(|()| file.open()).map_err(|e| {
+                prepared.and_then(|()| file.open()).map_err(|e| {
                     Error::invalid(
                         setting,
                         format!("{} ({e})", dir.display()),

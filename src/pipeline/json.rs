@@ -257,7 +257,7 @@ fn write_copied(out: &mut Vec<u8>, bytes: &[u8], quoted: bool) {
 pub fn write_str_contents(out: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
     if bytes.len() <= SHORT && short_is_clean(bytes) {
-        return write_copied(out, bytes, false);
+        return write_raw(out, bytes);
     }
     write_escaped(out, bytes);
 }

@@ -292,95 +292,84 @@ mod vector {
         }
     }
 
-    impl Vector for __m128i {
-        const WIDTH: usize = 16;
-        #[inline(always)]
-        unsafe fn load(p: *const u8) -> Self {
-            // SAFETY: the contracts give the instruction set and `WIDTH`
-            // readable bytes at `p`; `loadu` takes any alignment.
-            unsafe { _mm_loadu_si128(p.cast()) }
-        }
-        #[inline(always)]
-        unsafe fn splat(b: u8) -> Self {
-            // SAFETY: the trait's contract gives the instruction set.
-            unsafe { _mm_set1_epi8(b as i8) }
-        }
-        #[inline(always)]
-        unsafe fn eq(self, other: Self) -> Self {
-            // SAFETY: the trait's contract gives the instruction set.
-            unsafe { _mm_cmpeq_epi8(self, other) }
-        }
-        #[inline(always)]
-        unsafe fn or(self, other: Self) -> Self {
-            // SAFETY: the trait's contract gives the instruction set.
-            unsafe { _mm_or_si128(self, other) }
-        }
-        #[inline(always)]
-        unsafe fn and(self, other: Self) -> Self {
-            // SAFETY: the trait's contract gives the instruction set.
-            unsafe { _mm_and_si128(self, other) }
-        }
-        #[inline(always)]
-        unsafe fn sub(self, other: Self) -> Self {
-            // SAFETY: the trait's contract gives the instruction set.
-            unsafe { _mm_sub_epi8(self, other) }
-        }
-        #[inline(always)]
-        unsafe fn lt(self, other: Self) -> Self {
-            // SAFETY: the trait's contract gives the instruction set.
-            unsafe { _mm_cmplt_epi8(self, other) }
-        }
-        #[inline(always)]
-        unsafe fn bits(self) -> u64 {
-            // SAFETY: the trait's contract gives the instruction set.
-            u64::from(unsafe { _mm_movemask_epi8(self) } as u16)
-        }
+    /// Implements [`Vector`] for one width from its intrinsics.
+    macro_rules! vector_impl {
+        ($v:ty, $width:literal, $mask:ty, $load:ident, $splat:ident, $eq:ident,
+         $or:ident, $and:ident, $sub:ident, $gt:ident, $movemask:ident) => {
+            impl Vector for $v {
+                const WIDTH: usize = $width;
+                #[inline(always)]
+                unsafe fn load(p: *const u8) -> Self {
+                    // SAFETY: the contracts give the instruction set and
+                    // `WIDTH` readable bytes at `p`; `loadu` takes any
+                    // alignment.
+                    unsafe { $load(p.cast()) }
+                }
+                #[inline(always)]
+                unsafe fn splat(b: u8) -> Self {
+                    // SAFETY: the trait's contract gives the instruction set.
+                    unsafe { $splat(b as i8) }
+                }
+                #[inline(always)]
+                unsafe fn eq(self, other: Self) -> Self {
+                    // SAFETY: the trait's contract gives the instruction set.
+                    unsafe { $eq(self, other) }
+                }
+                #[inline(always)]
+                unsafe fn or(self, other: Self) -> Self {
+                    // SAFETY: the trait's contract gives the instruction set.
+                    unsafe { $or(self, other) }
+                }
+                #[inline(always)]
+                unsafe fn and(self, other: Self) -> Self {
+                    // SAFETY: the trait's contract gives the instruction set.
+                    unsafe { $and(self, other) }
+                }
+                #[inline(always)]
+                unsafe fn sub(self, other: Self) -> Self {
+                    // SAFETY: the trait's contract gives the instruction set.
+                    unsafe { $sub(self, other) }
+                }
+                #[inline(always)]
+                unsafe fn lt(self, other: Self) -> Self {
+                    // SAFETY: the trait's contract gives the instruction set.
+                    unsafe { $gt(other, self) }
+                }
+                #[inline(always)]
+                unsafe fn bits(self) -> u64 {
+                    // SAFETY: the trait's contract gives the instruction set.
+                    u64::from(unsafe { $movemask(self) } as $mask)
+                }
+            }
+        };
     }
 
-    impl Vector for __m256i {
-        const WIDTH: usize = 32;
-        #[inline(always)]
-        unsafe fn load(p: *const u8) -> Self {
-            // SAFETY: the contracts give the instruction set and `WIDTH`
-            // readable bytes at `p`; `loadu` takes any alignment.
-            unsafe { _mm256_loadu_si256(p.cast()) }
-        }
-        #[inline(always)]
-        unsafe fn splat(b: u8) -> Self {
-            // SAFETY: the trait's contract gives the instruction set.
-            unsafe { _mm256_set1_epi8(b as i8) }
-        }
-        #[inline(always)]
-        unsafe fn eq(self, other: Self) -> Self {
-            // SAFETY: the trait's contract gives the instruction set.
-            unsafe { _mm256_cmpeq_epi8(self, other) }
-        }
-        #[inline(always)]
-        unsafe fn or(self, other: Self) -> Self {
-            // SAFETY: the trait's contract gives the instruction set.
-            unsafe { _mm256_or_si256(self, other) }
-        }
-        #[inline(always)]
-        unsafe fn and(self, other: Self) -> Self {
-            // SAFETY: the trait's contract gives the instruction set.
-            unsafe { _mm256_and_si256(self, other) }
-        }
-        #[inline(always)]
-        unsafe fn sub(self, other: Self) -> Self {
-            // SAFETY: the trait's contract gives the instruction set.
-            unsafe { _mm256_sub_epi8(self, other) }
-        }
-        #[inline(always)]
-        unsafe fn lt(self, other: Self) -> Self {
-            // SAFETY: the trait's contract gives the instruction set.
-            unsafe { _mm256_cmpgt_epi8(other, self) }
-        }
-        #[inline(always)]
-        unsafe fn bits(self) -> u64 {
-            // SAFETY: the trait's contract gives the instruction set.
-            u64::from(unsafe { _mm256_movemask_epi8(self) } as u32)
-        }
-    }
+    vector_impl!(
+        __m128i,
+        16,
+        u16,
+        _mm_loadu_si128,
+        _mm_set1_epi8,
+        _mm_cmpeq_epi8,
+        _mm_or_si128,
+        _mm_and_si128,
+        _mm_sub_epi8,
+        _mm_cmpgt_epi8,
+        _mm_movemask_epi8
+    );
+    vector_impl!(
+        __m256i,
+        32,
+        u32,
+        _mm256_loadu_si256,
+        _mm256_set1_epi8,
+        _mm256_cmpeq_epi8,
+        _mm256_or_si256,
+        _mm256_and_si256,
+        _mm256_sub_epi8,
+        _mm256_cmpgt_epi8,
+        _mm256_movemask_epi8
+    );
 
     /// The masks of a block (module docs), `V::WIDTH` bytes at a time.
     ///

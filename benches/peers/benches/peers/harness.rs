@@ -96,24 +96,25 @@ impl Percentiles {
 
 /// Distribution of an empty timed region: what every sample includes.
 pub fn empty_region(ticks_per_ns: f64) -> Percentiles {
-    let mut v = Vec::with_capacity(100_000);
-    for _ in 0..100_000 {
-        let t0 = ticks();
-        std::hint::black_box(());
-        v.push(ticks() - t0);
-    }
-    Percentiles::new(v, ticks_per_ns)
+    timed_region(ticks_per_ns, || std::hint::black_box(()))
 }
 
 /// Distribution of a timed region holding one bare `rdtsc` (no fences):
-/// the floor of any log call that reads the clock on the caller's thread,
-/// as every logger here does (fapilog with `rdtsc` itself). The closing
-/// fence waits for the read to complete, so its latency counts in full.
+/// the floor of a log call that reads the clock on the caller's thread, as
+/// fapilog does with `rdtsc` itself. The closing fence waits for the read
+/// to complete, so its latency counts in full.
 pub fn clock_read_region(ticks_per_ns: f64) -> Percentiles {
+    timed_region(ticks_per_ns, || {
+        std::hint::black_box(raw_clock());
+    })
+}
+
+/// 100,000 samples of a timed region holding `body`.
+fn timed_region(ticks_per_ns: f64, body: impl Fn()) -> Percentiles {
     let mut v = Vec::with_capacity(100_000);
     for _ in 0..100_000 {
         let t0 = ticks();
-        std::hint::black_box(raw_clock());
+        body();
         v.push(ticks() - t0);
     }
     Percentiles::new(v, ticks_per_ns)
