@@ -85,8 +85,8 @@ pub mod __private {
     pub use crate::record::{DebugValue, DisplayValue};
 }
 
-/// Internals exposed for the fuzz targets and integration tests only. Not part
-/// of the public API: anything here may change in any release.
+/// Internals exposed for the fuzz targets, integration tests and benches
+/// only. Not part of the public API: anything here may change in any release.
 #[doc(hidden)]
 pub mod __fuzz {
     pub use crate::level::directives::check as check_directives;
@@ -95,6 +95,7 @@ pub mod __fuzz {
     pub use crate::pipeline::redact::check::check_redactor;
     pub use crate::pipeline::timestamp;
     pub use crate::pipeline::uuid;
+    pub use crate::pipeline::worker::BenchStages;
     pub use crate::record::check::check_roundtrip as check_slot_codec;
     pub use crate::record::encode::encode_for_test;
     pub use crate::record::DynFields;

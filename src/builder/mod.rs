@@ -55,13 +55,14 @@ use crate::logger::{self, Shared};
 use crate::pipeline::enrich::{Enricher, Enrichers, ProcessInfo};
 use crate::pipeline::filter::{Dedupe, FilterConfig, Filters, RateLimit, Sampling, SizeGuard};
 use crate::pipeline::format::Formatter;
+use crate::pipeline::outbox::Lane;
 use crate::pipeline::redact::{RedactionConfig, Redactor};
 use crate::pipeline::sinks::{Role, SinkHandle, SinkThreads};
 use crate::pipeline::timestamp::Precision;
 use crate::pipeline::worker::{Worker, WorkerConfig};
 use crate::record::HEADER_LEN;
 use crate::ring::{RingShape, WaitPolicy};
-use crate::sink::{Sink, Stdout};
+use crate::sink::{Format, Sink, Stdout};
 use crate::{clock, Error, Level};
 
 /// Starts configuring a logger. See [`LoggerBuilder`].
@@ -584,6 +585,40 @@ impl LoggerBuilder {
             }
         }
         Ok(shape)
+    }
+
+    /// The per-record work this builder's worker would do, without its
+    /// threads, rings or sinks: `benches/pipeline.rs` times it. Records are
+    /// serialized as the envelope format. Not public API.
+    #[doc(hidden)]
+    pub fn into_bench_stages(mut self) -> Result<crate::__fuzz::BenchStages, Error> {
+        let shape = self.validate()?;
+        clock::init();
+        let redactor = self.redaction.take().map(Redactor::new);
+        let shared = Arc::new(Shared::new(
+            logger::next_epoch(),
+            shape,
+            0,
+            self.flush_timeout,
+            false,
+            redactor.as_ref().map(|r| r.counters().clone()),
+        ));
+        let process = self.process_info();
+        let flat_process = if self.enrich_runtime {
+            process.flat_json()
+        } else {
+            Vec::new()
+        };
+        let formatter = Formatter::new(self.precision, process.diagnostics_json(), flat_process);
+        let lane = Lane::detached(Format::Envelope, self.batch_bytes, self.batch_records);
+        Ok(crate::__fuzz::BenchStages::new(
+            shared,
+            formatter,
+            Enrichers::new(std::mem::take(&mut self.enrichers)),
+            Filters::new(&self.filters),
+            redactor,
+            lane,
+        ))
     }
 
     /// Checks every setting, opens every sink, starts the sink threads and

@@ -6,6 +6,7 @@ pub(crate) mod filter;
 pub(crate) mod format;
 pub mod json;
 pub(crate) mod outbox;
+pub(crate) mod per_callsite;
 pub mod redact;
 pub(crate) mod sinks;
 pub mod timestamp;

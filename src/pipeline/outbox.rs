@@ -32,6 +32,15 @@ pub(crate) struct Lane {
 }
 
 impl Lane {
+    /// A lane that feeds no sink (for `BenchStages`).
+    pub(crate) fn detached(format: Format, bytes: usize, records: usize) -> Lane {
+        Lane {
+            format,
+            batch: Limits { records, bytes }.new_batch(),
+            sinks: Vec::new(),
+        }
+    }
+
     pub(crate) fn format(&self) -> Format {
         self.format
     }

@@ -22,7 +22,7 @@ use super::enrich::Enrichers;
 use super::filter::{Filters, Suppressed};
 use super::format::{Decoded, Formatter};
 use super::outbox::{Lane, Outbox};
-use super::redact::{Dropped, FieldAction, Redactor, BLOCKED_MARKER};
+use super::redact::{CallsiteFieldActions, Dropped, FieldAction, Redactor, BLOCKED_MARKER};
 use super::sinks::SinkThreads;
 use crate::clock::Converter;
 use crate::logger::{wake_all_async_waiters, wake_async_waiters, Shared};
@@ -78,14 +78,7 @@ impl Worker {
             rings: Vec::new(),
             rings_version: 0,
             outbox,
-            stages: RecordStages {
-                arena: Bump::with_capacity(64 << 10),
-                converter: Converter::new(),
-                formatter,
-                enrichers,
-                filters,
-                redactor,
-            },
+            stages: RecordStages::new(formatter, enrichers, filters, redactor),
             summary: DropSummary::new(),
         }
     }
@@ -293,6 +286,50 @@ static DROP_SUMMARY: Callsite = Callsite::new(
     &["dropped", "window_ms", "total_dropped"],
 );
 
+/// A worker's per-record stages without its threads, rings or sinks, for
+/// `benches/pipeline.rs` (see `LoggerBuilder::into_bench_stages`): encoded
+/// records go through decode, enrichment, filters, redaction and one
+/// format into a batch, exactly as on the worker. Not public API.
+#[doc(hidden)]
+pub struct BenchStages {
+    stages: RecordStages,
+    lanes: [Lane; 1],
+    shared: Arc<Shared>,
+}
+
+impl BenchStages {
+    pub(crate) fn new(
+        shared: Arc<Shared>,
+        formatter: Formatter,
+        enrichers: Enrichers,
+        filters: Filters,
+        redactor: Option<Redactor>,
+        lane: Lane,
+    ) -> BenchStages {
+        BenchStages {
+            stages: RecordStages::new(formatter, enrichers, filters, redactor),
+            lanes: [lane],
+            shared,
+        }
+    }
+
+    /// Serializes one encoded record (as `__fuzz::encode_for_test` makes
+    /// them) into the batch; false if it does not decode.
+    pub fn process(&mut self, record: &[u8]) -> bool {
+        self.stages.process(record, &mut self.lanes, &self.shared)
+    }
+
+    /// The batch's bytes so far.
+    pub fn batch(&mut self) -> &[u8] {
+        self.lanes[0].batch().as_bytes()
+    }
+
+    /// Empties the batch, as a hand-off to the sinks would.
+    pub fn clear(&mut self) {
+        self.lanes[0].batch().clear();
+    }
+}
+
 /// Everything that turns one record's bytes into lines: the per-record
 /// arena, the clock converter, the enrichers and the formats.
 struct RecordStages {
@@ -302,9 +339,27 @@ struct RecordStages {
     enrichers: Enrichers,
     filters: Filters,
     redactor: Option<Redactor>,
+    field_actions: CallsiteFieldActions,
 }
 
 impl RecordStages {
+    fn new(
+        formatter: Formatter,
+        enrichers: Enrichers,
+        filters: Filters,
+        redactor: Option<Redactor>,
+    ) -> RecordStages {
+        RecordStages {
+            arena: Bump::with_capacity(64 << 10),
+            converter: Converter::new(),
+            formatter,
+            enrichers,
+            filters,
+            redactor,
+            field_actions: CallsiteFieldActions::new(),
+        }
+    }
+
     /// Decodes one record, adds its bound context and enrichment, and
     /// appends it to every lane's batch. False (counted) if it does not
     /// decode.
@@ -343,6 +398,7 @@ impl RecordStages {
             enrichers,
             filters,
             redactor,
+            field_actions,
         } = self;
         let arena = &*arena;
         // SAFETY: the bytes come from a ring (or the drop-summary buffer),
@@ -383,7 +439,8 @@ impl RecordStages {
         }
         let mut message = view.message;
         if let Some(r) = redactor {
-            if redact(r, &mut message, &mut fields, arena).is_err() {
+            let names = (field_actions, view.callsite);
+            if redact(r, names, &mut message, &mut fields, arena).is_err() {
                 // A custom redactor failed under `FailMode::Closed`.
                 shared
                     .counters
@@ -414,17 +471,19 @@ impl RecordStages {
 }
 
 /// Redacts a record in place, before any format sees it: the message, then
-/// each field by its name (mask or block) or by a scan of its text. Byte
-/// values that are UTF-8 are scanned too (and written as text if changed).
+/// each field by its name (mask or block; the callsite's names decided once
+/// in `actions`) or by a scan of its text. Byte values that are UTF-8 are
+/// scanned too (and written as text if changed).
 fn redact<'a>(
     r: &Redactor,
+    (actions, callsite): (&mut CallsiteFieldActions, &'static Callsite),
     message: &mut &'a str,
     fields: &mut [(&'a str, Value<'a>)],
     arena: &'a Bump,
 ) -> Result<(), Dropped> {
     *message = r.redact_text(None, message, arena)?;
-    for (name, value) in fields.iter_mut() {
-        match r.field_action(name) {
+    for (i, (name, value)) in fields.iter_mut().enumerate() {
+        match actions.action(r, callsite, i, name) {
             FieldAction::Keep => match *value {
                 Value::Str { text, truncated } => {
                     *value = Value::Str {

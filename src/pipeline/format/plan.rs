@@ -7,10 +7,8 @@
 //! first record of a callsite allocates its plan; every later one only looks
 //! it up.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
-
 use crate::pipeline::json;
+use crate::pipeline::per_callsite::PerCallsite;
 use crate::record::Callsite;
 
 /// Envelope context keys, in the (sorted) order they are written.
@@ -119,14 +117,9 @@ impl Plan {
     }
 }
 
-/// Plans by callsite address.
+/// Plans by callsite.
 pub(crate) struct Plans {
-    plans: Vec<Plan>,
-    /// Index in `plans` by callsite address.
-    index: HashMap<usize, usize, BuildHasherDefault<AddressHasher>>,
-    /// The address and index of the last plan returned: records often come
-    /// in runs from one callsite. No callsite is at address 0.
-    last: (usize, usize),
+    plans: PerCallsite<Plan>,
     /// The envelope's `diagnostics` object, part of every plan.
     diagnostics: Vec<u8>,
 }
@@ -135,9 +128,7 @@ impl Plans {
     /// No plans yet; `diagnostics` is the envelope's `diagnostics` object.
     pub(crate) fn new(diagnostics: Vec<u8>) -> Plans {
         Plans {
-            plans: Vec::new(),
-            index: HashMap::default(),
-            last: (0, 0),
+            plans: PerCallsite::new(),
             diagnostics,
         }
     }
@@ -145,42 +136,8 @@ impl Plans {
     /// The plan of `cs`, made on first use.
     #[inline]
     pub(crate) fn get(&mut self, cs: &'static Callsite) -> &Plan {
-        let address = cs as *const Callsite as usize;
-        if self.last.0 != address {
-            let Plans {
-                plans,
-                index,
-                diagnostics,
-                ..
-            } = self;
-            let i = *index.entry(address).or_insert_with(|| {
-                plans.push(Plan::new(cs, diagnostics));
-                plans.len() - 1
-            });
-            self.last = (address, i);
-        }
-        &self.plans[self.last.1]
-    }
-}
-
-/// Hashes an address with one multiplication (addresses are unique keys; a
-/// SipHash round per record would cost more than the lookup saves).
-#[derive(Default)]
-pub(crate) struct AddressHasher(u64);
-
-impl Hasher for AddressHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0.rotate_left(8) ^ b as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        }
-    }
-    fn write_usize(&mut self, n: usize) {
-        self.0 = (n as u64)
-            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
-            .rotate_left(29);
+        let diagnostics = &self.diagnostics;
+        self.plans.get_or_make(cs, |cs| Plan::new(cs, diagnostics))
     }
 }
 

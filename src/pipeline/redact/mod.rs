@@ -83,6 +83,7 @@ mod cards;
 mod contact;
 mod counters;
 mod digits;
+mod field_names;
 mod keyvalue;
 mod names;
 mod pem;
@@ -104,6 +105,7 @@ use bumpalo::Bump;
 pub use counters::{RedactionCounters, RedactionKind};
 pub use presets::{Preset, CONTACT_NAMES, CREDENTIAL_NAMES, DEFAULT_BLOCKED_FIELDS, PCI_NAMES};
 
+pub(crate) use field_names::CallsiteFieldActions;
 use names::NameSet;
 use scan::Scanner;
 
@@ -144,6 +146,10 @@ pub enum FieldAction {
     /// Write [`BLOCKED_MARKER`] instead of the value.
     Block,
 }
+
+/// A field name's fate: `None` to keep the field, or the action and the
+/// counter it goes to.
+pub(crate) type NameVerdict = Option<(FieldAction, RedactionKind)>;
 
 /// The record must be dropped: a custom redactor failed under
 /// [`FailMode::Closed`].
@@ -355,17 +361,32 @@ impl Redactor {
     /// counted here (`field_mask`, `name_pattern`, `blocked`), so call it
     /// once per field written. Does not allocate.
     pub fn field_action(&self, name: &str) -> FieldAction {
-        let (action, kind) = if self.blocked.matches(name) {
-            (FieldAction::Block, RedactionKind::Blocked)
+        self.count(self.name_verdict(name))
+    }
+
+    /// What `field_action` decides for `name`, and why, without counting.
+    pub(crate) fn name_verdict(&self, name: &str) -> NameVerdict {
+        if self.blocked.matches(name) {
+            Some((FieldAction::Block, RedactionKind::Blocked))
         } else if self.masked.matches(name) {
-            (FieldAction::Mask, RedactionKind::FieldMask)
+            Some((FieldAction::Mask, RedactionKind::FieldMask))
         } else if self.name_patterns && names::is_secret_name(name) {
-            (FieldAction::Mask, RedactionKind::NamePattern)
+            Some((FieldAction::Mask, RedactionKind::NamePattern))
         } else {
-            return FieldAction::Keep;
-        };
-        self.counters.add(kind, 1);
-        action
+            None
+        }
+    }
+
+    /// Counts a field masked or blocked by `verdict`; returns its action.
+    #[inline]
+    pub(crate) fn count(&self, verdict: NameVerdict) -> FieldAction {
+        match verdict {
+            None => FieldAction::Keep,
+            Some((action, kind)) => {
+                self.counters.add(kind, 1);
+                action
+            }
+        }
     }
 
     /// Redacts `text`, the value of field `field` (`None` for the message):
