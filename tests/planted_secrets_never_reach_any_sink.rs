@@ -156,3 +156,41 @@ fn innocent_look_alikes_arrive_intact() {
     }
     assert_eq!(fapilog::stats().redacted, 0);
 }
+
+/// The worker decides a callsite's field names once and does not scan again
+/// a literal message it found clean: a callsite that repeats a secret must
+/// still have it masked, and counted, in every record.
+#[test]
+fn secrets_a_callsite_repeats_are_masked_and_counted_in_every_record() {
+    let _serial = serial();
+    let sink = Collect::new(Format::Flat);
+    let guard = fapilog::builder()
+        .sink(sink.clone())
+        .redaction(RedactionConfig::recommended())
+        .backpressure(Duration::ZERO, false)
+        .install()
+        .unwrap();
+    for n in 0..5u32 {
+        fapilog::info!(
+            db_password = "hunter2",
+            n,
+            "connecting to postgres://app:hunter2@db/app"
+        );
+        fapilog::info!(n, "request handled");
+    }
+    drop(guard);
+    let lines = sink.lines();
+    assert_eq!(lines.len(), 10);
+    for pair in lines.chunks(2) {
+        let (secret, clean) = (parse(&pair[0]), parse(&pair[1]));
+        assert!(!pair[0].contains("hunter2"), "{}", pair[0]);
+        assert_eq!(
+            secret["message"].as_str(),
+            Some("connecting to postgres://***@db/app")
+        );
+        assert_eq!(secret["db_password"].as_str(), Some("***"));
+        assert_eq!(clean["message"].as_str(), Some("request handled"));
+    }
+    // Per record: the URL's credentials and the secret-named field.
+    assert_eq!(fapilog::stats().redacted, 10);
+}

@@ -33,7 +33,7 @@ impl<T> PerCallsite<T> {
         &mut self,
         cs: &'static Callsite,
         make: impl FnOnce(&'static Callsite) -> T,
-    ) -> &T {
+    ) -> &mut T {
         let address = cs as *const Callsite as usize;
         if self.last.0 != address {
             let PerCallsite { values, index, .. } = self;
@@ -43,7 +43,7 @@ impl<T> PerCallsite<T> {
             });
             self.last = (address, i);
         }
-        &self.values[self.last.1]
+        &mut self.values[self.last.1]
     }
 
     /// How many callsites have a value.

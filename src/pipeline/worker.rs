@@ -22,7 +22,7 @@ use super::enrich::Enrichers;
 use super::filter::{Filters, Suppressed};
 use super::format::{Decoded, Formatter};
 use super::outbox::{Lane, Outbox};
-use super::redact::{CallsiteFieldActions, Dropped, FieldAction, Redactor, BLOCKED_MARKER};
+use super::redact::{CallsiteMemo, Dropped, FieldAction, ForCallsite, Redactor, BLOCKED_MARKER};
 use super::sinks::SinkThreads;
 use crate::clock::Converter;
 use crate::logger::{wake_all_async_waiters, wake_async_waiters, Shared};
@@ -339,7 +339,8 @@ struct RecordStages {
     enrichers: Enrichers,
     filters: Filters,
     redactor: Option<Redactor>,
-    field_actions: CallsiteFieldActions,
+    /// What redaction decided per callsite.
+    memo: CallsiteMemo,
 }
 
 impl RecordStages {
@@ -356,7 +357,7 @@ impl RecordStages {
             enrichers,
             filters,
             redactor,
-            field_actions: CallsiteFieldActions::new(),
+            memo: CallsiteMemo::new(),
         }
     }
 
@@ -398,7 +399,7 @@ impl RecordStages {
             enrichers,
             filters,
             redactor,
-            field_actions,
+            memo,
         } = self;
         let arena = &*arena;
         // SAFETY: the bytes come from a ring (or the drop-summary buffer),
@@ -439,8 +440,9 @@ impl RecordStages {
         }
         let mut message = view.message;
         if let Some(r) = redactor {
-            let names = (field_actions, view.callsite);
-            if redact(r, names, &mut message, &mut fields, arena).is_err() {
+            let memo = memo.of(r, view.callsite);
+            let literal = view.message_is_static;
+            if redact(r, memo, literal, &mut message, &mut fields, arena).is_err() {
                 // A custom redactor failed under `FailMode::Closed`.
                 shared
                     .counters
@@ -471,19 +473,22 @@ impl RecordStages {
 }
 
 /// Redacts a record in place, before any format sees it: the message, then
-/// each field by its name (mask or block; the callsite's names decided once
-/// in `actions`) or by a scan of its text. Byte values that are UTF-8 are
-/// scanned too (and written as text if changed).
+/// each field by its name (mask or block) or by a scan of its text. Byte
+/// values that are UTF-8 are scanned too (and written as text if changed).
+/// `memo` holds what is decided once for the record's callsite: its field
+/// names, and its message if `literal` (the call's `'static` text) and
+/// found clean before.
 fn redact<'a>(
     r: &Redactor,
-    (actions, callsite): (&mut CallsiteFieldActions, &'static Callsite),
+    mut memo: ForCallsite<'_>,
+    literal: bool,
     message: &mut &'a str,
     fields: &mut [(&'a str, Value<'a>)],
     arena: &'a Bump,
 ) -> Result<(), Dropped> {
-    *message = r.redact_text(None, message, arena)?;
+    *message = memo.message(r, message, literal, arena)?;
     for (i, (name, value)) in fields.iter_mut().enumerate() {
-        match actions.action(r, callsite, i, name) {
+        match memo.field_action(r, i, name) {
             FieldAction::Keep => match *value {
                 Value::Str { text, truncated } => {
                     *value = Value::Str {

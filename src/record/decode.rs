@@ -128,6 +128,9 @@ pub struct RecordView<'a> {
     pub message: &'a str,
     /// The message was cut at the record size limit.
     pub message_truncated: bool,
+    /// The message is the call's literal text, a `'static` string (no
+    /// format arguments).
+    pub message_is_static: bool,
     values: &'a [u8],
 }
 
@@ -152,6 +155,7 @@ impl<'a> RecordView<'a> {
         // encoder from a `&'static Callsite`.
         let callsite = unsafe { &*h.callsite };
         let mut values = &bytes[HEADER_LEN..];
+        let message_is_static = values.first() == Some(&TAG_STATIC_STR);
         // SAFETY: same contract: static-string tags come from the encoder.
         let (message, message_truncated) = match unsafe { next_value(&mut values) }? {
             Value::Str { text, truncated } => (text, truncated),
@@ -163,6 +167,7 @@ impl<'a> RecordView<'a> {
             truncated: h.flags & FLAG_TRUNCATED != 0,
             message,
             message_truncated,
+            message_is_static,
             values,
         })
     }

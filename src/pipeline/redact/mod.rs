@@ -79,11 +79,11 @@
 //! **Then** custom redactors ([`CustomRedactor`], panics handled by
 //! [`FailMode`]) and truncation ([`RedactionConfig::max_string_len`]).
 
+mod callsite_memo;
 mod cards;
 mod contact;
 mod counters;
 mod digits;
-mod field_names;
 mod keyvalue;
 mod names;
 mod pem;
@@ -105,7 +105,7 @@ use bumpalo::Bump;
 pub use counters::{RedactionCounters, RedactionKind};
 pub use presets::{Preset, CONTACT_NAMES, CREDENTIAL_NAMES, DEFAULT_BLOCKED_FIELDS, PCI_NAMES};
 
-pub(crate) use field_names::CallsiteFieldActions;
+pub(crate) use callsite_memo::{CallsiteMemo, ForCallsite};
 use names::NameSet;
 use scan::Scanner;
 
@@ -375,6 +375,11 @@ impl Redactor {
         } else {
             None
         }
+    }
+
+    /// True when custom redactors run after the built-in scanners.
+    pub(crate) fn has_custom(&self) -> bool {
+        !self.custom.is_empty()
     }
 
     /// Counts a field masked or blocked by `verdict`; returns its action.

@@ -65,7 +65,10 @@ pub(super) fn for_each_block(t: &[u8], f: impl FnMut(usize, &Masks)) {
 
 /// How a CPU computes a block's masks.
 trait Classify {
-    fn masks(chunk: &[u8; BLOCK + 1]) -> Masks;
+    /// The masks of `chunk`'s first `len` bytes (`1..=BLOCK`), the rest of
+    /// it being zeros, which mark nothing: vector code compares only the
+    /// vectors that hold text (one, for most values).
+    fn masks(chunk: &[u8; BLOCK + 1], len: usize) -> Masks;
 }
 
 /// The blocks loop (see [`for_each_block`]), for one way of computing masks.
@@ -76,13 +79,13 @@ fn blocks<C: Classify>(t: &[u8], mut f: impl FnMut(usize, &Masks)) {
     let mut w = 0;
     while w < n {
         let m = if n - w > BLOCK {
-            C::masks(t[w..w + BLOCK + 1].try_into().expect("65 bytes"))
+            C::masks(t[w..w + BLOCK + 1].try_into().expect("65 bytes"), BLOCK)
         } else if n > BLOCK {
             tail::<C>(t, w)
         } else {
             let mut buf = [0u8; BLOCK + 1];
             buf[..n].copy_from_slice(t);
-            C::masks(&buf)
+            C::masks(&buf, n)
         };
         f(w, &m);
         w += BLOCK;
@@ -98,7 +101,7 @@ fn blocks<C: Classify>(t: &[u8], mut f: impl FnMut(usize, &Masks)) {
 fn tail<C: Classify>(t: &[u8], w: usize) -> Masks {
     let n = t.len();
     let s = n - BLOCK - 1;
-    let m = C::masks(t[s..].try_into().expect("65 bytes"));
+    let m = C::masks(t[s..].try_into().expect("65 bytes"), BLOCK);
     let seen = (w - s) as u32;
     let last = t[n - 1];
     let at = n - 1 - w;
@@ -213,7 +216,7 @@ struct Native;
 
 #[cfg(not(target_arch = "x86_64"))]
 impl Classify for Native {
-    fn masks(chunk: &[u8; BLOCK + 1]) -> Masks {
+    fn masks(chunk: &[u8; BLOCK + 1], _len: usize) -> Masks {
         scalar_masks(chunk)
     }
 }
@@ -221,10 +224,10 @@ impl Classify for Native {
 #[cfg(target_arch = "x86_64")]
 impl Classify for Native {
     #[inline(always)]
-    fn masks(chunk: &[u8; BLOCK + 1]) -> Masks {
+    fn masks(chunk: &[u8; BLOCK + 1], len: usize) -> Masks {
         // SAFETY: SSE2 is part of the x86_64 baseline, so it is available
         // on any x86_64 CPU.
-        unsafe { vector::masks::<std::arch::x86_64::__m128i>(chunk) }
+        unsafe { vector::masks::<std::arch::x86_64::__m128i>(chunk, len) }
     }
 }
 
@@ -236,10 +239,10 @@ struct Avx2;
 #[cfg(target_arch = "x86_64")]
 impl Classify for Avx2 {
     #[inline(always)]
-    fn masks(chunk: &[u8; BLOCK + 1]) -> Masks {
+    fn masks(chunk: &[u8; BLOCK + 1], len: usize) -> Masks {
         // SAFETY: `Avx2` is only used by `blocks_avx2`, which runs only on
         // CPUs with AVX2 (and the tests check the CPU first).
-        unsafe { masks_avx2(chunk) }
+        unsafe { masks_avx2(chunk, len) }
     }
 }
 
@@ -249,10 +252,10 @@ impl Classify for Avx2 {
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 #[inline]
-unsafe fn masks_avx2(chunk: &[u8; BLOCK + 1]) -> Masks {
+unsafe fn masks_avx2(chunk: &[u8; BLOCK + 1], len: usize) -> Masks {
     // SAFETY: the caller guarantees AVX2; compiled with it enabled here, the
     // generic body's intrinsics inline as AVX2 instructions.
-    unsafe { vector::masks::<std::arch::x86_64::__m256i>(chunk) }
+    unsafe { vector::masks::<std::arch::x86_64::__m256i>(chunk, len) }
 }
 
 /// The vector compares, written once for both widths (SSE2 16 bytes, AVX2
@@ -371,15 +374,17 @@ mod vector {
         _mm256_movemask_epi8
     );
 
-    /// The masks of a block (module docs), `V::WIDTH` bytes at a time.
+    /// The masks of a block (module docs) whose bytes from `len` on are
+    /// zeros, `V::WIDTH` bytes at a time: only the vectors holding some of
+    /// the first `len` bytes, since vectors of zeros mark nothing.
     ///
     /// # Safety
     ///
     /// As [`Vector`]: the CPU has `V`'s instruction set.
     #[inline(always)]
-    pub(super) unsafe fn masks<V: Vector>(chunk: &[u8; BLOCK + 1]) -> Masks {
+    pub(super) unsafe fn masks<V: Vector>(chunk: &[u8; BLOCK + 1], len: usize) -> Masks {
         let (mut m, mut digits, mut colon_pairs) = (Masks::default(), 0, 0);
-        for k in 0..BLOCK / V::WIDTH {
+        for k in 0..len.min(BLOCK).div_ceil(V::WIDTH) {
             let at = V::WIDTH * k;
             // SAFETY: the caller guarantees the instruction set. The loads
             // read bytes `at..at + WIDTH` and `at + 1..at + WIDTH + 1` of
@@ -468,12 +473,23 @@ mod tests {
             }
             chunks.push(chunk);
         }
-        for chunk in &chunks {
-            let m = Native::masks(chunk);
+        for (i, chunk) in chunks.iter().enumerate() {
+            let m = Native::masks(chunk, BLOCK);
             assert_eq!(m, scalar_masks(chunk), "{chunk:?}");
             #[cfg(target_arch = "x86_64")]
             if std::is_x86_feature_detected!("avx2") {
-                assert_eq!(Avx2::masks(chunk), m, "{chunk:?}");
+                assert_eq!(Avx2::masks(chunk, BLOCK), m, "{chunk:?}");
+            }
+            // Zeros past `len`: comparing only the vectors that hold text
+            // gives the masks of the whole chunk.
+            let len = 1 + i % BLOCK;
+            let mut short = *chunk;
+            short[len..].fill(0);
+            let whole = scalar_masks(&short);
+            assert_eq!(Native::masks(&short, len), whole, "len {len}");
+            #[cfg(target_arch = "x86_64")]
+            if std::is_x86_feature_detected!("avx2") {
+                assert_eq!(Avx2::masks(&short, len), whole, "len {len}");
             }
             for (k, &byte) in chunk[..BLOCK].iter().enumerate() {
                 assert_eq!(
