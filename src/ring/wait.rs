@@ -13,9 +13,13 @@
 //! CPU time those futex calls and context switches cost. A producer racing
 //! a drop deadline resumes as soon as its record fits.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
+#[cfg(not(fapilog_loom))]
+use std::time::Instant;
 
-use super::sync::{AtomicBool, Ordering};
+use super::sync::AtomicBool;
+#[cfg(not(fapilog_loom))]
+use super::sync::Ordering;
 
 /// What a producer does when its ring is full: `Backpressure` as the
 /// builder stores it.
@@ -101,7 +105,10 @@ impl WaitPolicy {
     }
 }
 
+// The loom model yields instead of parking (see `WaitPolicy::wait`).
+#[cfg(not(fapilog_loom))]
 const PARK_SLICE: Duration = Duration::from_millis(1);
+#[cfg(not(fapilog_loom))]
 const MIN_SLICE: Duration = Duration::from_micros(50);
 
 static SPACE_LOCK: parking_lot::Mutex<()> = parking_lot::const_mutex(());
