@@ -69,8 +69,11 @@ impl Logger for Fapilog {
     fn finish(self: Box<Self>, _expect: Option<u64>) -> Finished {
         // Dropping the guard drains every ring and flushes every sink.
         drop(self.guard.into_inner());
+        let stats = fapilog::stats();
         Finished {
-            dropped: Some(fapilog::stats().dropped),
+            dropped: Some(stats.dropped),
+            // "N records dropped" summaries, written once there is room.
+            own_lines: stats.drop_summaries,
         }
     }
 }

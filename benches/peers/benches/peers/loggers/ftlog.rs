@@ -55,7 +55,10 @@ impl Logger for Ftlog {
         // The guard's drop sends Flush and waits until the logger thread has
         // written everything queued before it and flushed the writers.
         drop(self.guard);
-        Finished { dropped: None }
+        Finished {
+            dropped: None,
+            own_lines: 0,
+        }
     }
 }
 

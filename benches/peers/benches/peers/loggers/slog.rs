@@ -66,6 +66,9 @@ impl Logger for Slog {
         // after it has handled every queued record; the drain (and its
         // BufWriter) is dropped, hence flushed, on that thread.
         drop(self.log);
-        Finished { dropped: None }
+        Finished {
+            dropped: None,
+            own_lines: 0,
+        }
     }
 }
