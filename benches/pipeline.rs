@@ -13,7 +13,9 @@
 //!
 //! Set-ups: the default builder (what the peer bench's fapilog runs), and
 //! the production and hardened presets, whose redaction scans every value.
-//! `PIPELINE_QUICK=1` shrinks the trial count for a smoke run.
+//! `PIPELINE_QUICK=1` shrinks the trial count for a smoke run;
+//! `PIPELINE_ONLY=default` (or `production`, `hardened`) runs one set-up,
+//! e.g. under `valgrind --tool=callgrind` to count instructions.
 
 use std::time::Instant;
 
@@ -91,13 +93,16 @@ fn main() {
     println!("worker stages, one thread, {trials} trials x {PER_TRIAL} standard records\n");
     println!("| set-up                             | fastest ns | median ns | bytes/line |");
     println!("|------------------------------------|------------|-----------|------------|");
-    run(
-        "default builder (envelope JSON)",
-        fapilog::builder(),
-        trials,
-    );
+    let only = std::env::var("PIPELINE_ONLY").ok();
+    let wanted = |name: &str| only.as_deref().is_none_or(|o| o.eq_ignore_ascii_case(name));
+    if wanted("default") {
+        let name = "default builder (envelope JSON)";
+        run(name, fapilog::builder(), trials);
+    }
     for preset in [fapilog::Preset::Production, fapilog::Preset::Hardened] {
-        let name = format!("preset {} (its redaction)", preset.name());
-        run(&name, fapilog::builder().preset(preset), trials);
+        if wanted(preset.name()) {
+            let name = format!("preset {} (its redaction)", preset.name());
+            run(&name, fapilog::builder().preset(preset), trials);
+        }
     }
 }

@@ -59,7 +59,7 @@ use crate::pipeline::outbox::Lane;
 use crate::pipeline::redact::{RedactionConfig, Redactor};
 use crate::pipeline::sinks::{Role, SinkHandle, SinkThreads};
 use crate::pipeline::timestamp::Precision;
-use crate::pipeline::worker::{Worker, WorkerConfig};
+use crate::pipeline::worker::{RecordStages, Worker, WorkerConfig};
 use crate::record::HEADER_LEN;
 use crate::ring::{RingShape, WaitPolicy};
 use crate::sink::{Format, Sink, Stdout};
@@ -593,14 +593,27 @@ impl LoggerBuilder {
     #[doc(hidden)]
     pub fn into_bench_stages(mut self) -> Result<crate::__fuzz::BenchStages, Error> {
         let shape = self.validate()?;
+        let (shared, stages) = self.record_stages(shape, 0, false);
+        let lane = Lane::detached(Format::Envelope, self.batch_bytes, self.batch_records);
+        Ok(crate::__fuzz::BenchStages::new(shared, stages, lane))
+    }
+
+    /// The worker's per-record stages as this builder sets them up, and
+    /// the state the logger's threads share (rings, counters, control).
+    fn record_stages(
+        &mut self,
+        shape: RingShape,
+        preallocated: usize,
+        flush_on_panic: bool,
+    ) -> (Arc<Shared>, RecordStages) {
         clock::init();
         let redactor = self.redaction.take().map(Redactor::new);
         let shared = Arc::new(Shared::new(
             logger::next_epoch(),
             shape,
-            0,
+            preallocated,
             self.flush_timeout,
-            false,
+            flush_on_panic,
             redactor.as_ref().map(|r| r.counters().clone()),
         ));
         let process = self.process_info();
@@ -610,15 +623,10 @@ impl LoggerBuilder {
             Vec::new()
         };
         let formatter = Formatter::new(self.precision, process.diagnostics_json(), flat_process);
-        let lane = Lane::detached(Format::Envelope, self.batch_bytes, self.batch_records);
-        Ok(crate::__fuzz::BenchStages::new(
-            shared,
-            formatter,
-            Enrichers::new(std::mem::take(&mut self.enrichers)),
-            Filters::new(&self.filters),
-            redactor,
-            lane,
-        ))
+        let enrichers = Enrichers::new(std::mem::take(&mut self.enrichers));
+        let filters = Filters::new(&self.filters);
+        let stages = RecordStages::new(formatter, enrichers, filters, redactor);
+        (shared, stages)
     }
 
     /// Checks every setting, opens every sink, starts the sink threads and
@@ -648,16 +656,7 @@ impl LoggerBuilder {
                 source,
             })?;
         }
-        clock::init();
-        let redactor = self.redaction.take().map(Redactor::new);
-        let shared = Arc::new(Shared::new(
-            logger::next_epoch(),
-            shape,
-            self.preallocated,
-            self.flush_timeout,
-            self.flush_on_panic,
-            redactor.as_ref().map(|r| r.counters().clone()),
-        ));
+        let (shared, stages) = self.record_stages(shape, self.preallocated, self.flush_on_panic);
         // The fallback first: every sink thread gets a sender into its queue.
         let fallback = match fallback {
             Some(f) => Some(SinkHandle::spawn(
@@ -681,13 +680,6 @@ impl LoggerBuilder {
             )?);
         }
         let sinks = SinkThreads { sinks, fallback };
-        let process = self.process_info();
-        let flat_process = if self.enrich_runtime {
-            process.flat_json()
-        } else {
-            Vec::new()
-        };
-        let formatter = Formatter::new(self.precision, process.diagnostics_json(), flat_process);
         let cfg = WorkerConfig {
             batch_records: self.batch_records,
             batch_bytes: self.batch_bytes,
@@ -696,17 +688,7 @@ impl LoggerBuilder {
             idle_park: Duration::from_millis(1),
             sink_queue: self.sink_queue,
         };
-        let enrichers = Enrichers::new(std::mem::take(&mut self.enrichers));
-        let filters = Filters::new(&self.filters);
-        let worker = Worker::new(
-            shared.clone(),
-            cfg,
-            sinks,
-            formatter,
-            enrichers,
-            filters,
-            redactor,
-        );
+        let worker = Worker::new(shared.clone(), cfg, sinks, stages);
         let pin = self.pin_worker;
         let (ready_tx, ready_rx) = std::sync::mpsc::sync_channel(1);
         let handle = std::thread::Builder::new()

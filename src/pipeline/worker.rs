@@ -66,10 +66,7 @@ impl Worker {
         shared: Arc<Shared>,
         cfg: WorkerConfig,
         sinks: SinkThreads,
-        formatter: Formatter,
-        enrichers: Enrichers,
-        filters: Filters,
-        redactor: Option<Redactor>,
+        stages: RecordStages,
     ) -> Worker {
         let outbox = Outbox::new(sinks, &cfg);
         Worker {
@@ -78,7 +75,7 @@ impl Worker {
             rings: Vec::new(),
             rings_version: 0,
             outbox,
-            stages: RecordStages::new(formatter, enrichers, filters, redactor),
+            stages,
             summary: DropSummary::new(),
         }
     }
@@ -298,16 +295,9 @@ pub struct BenchStages {
 }
 
 impl BenchStages {
-    pub(crate) fn new(
-        shared: Arc<Shared>,
-        formatter: Formatter,
-        enrichers: Enrichers,
-        filters: Filters,
-        redactor: Option<Redactor>,
-        lane: Lane,
-    ) -> BenchStages {
+    pub(crate) fn new(shared: Arc<Shared>, stages: RecordStages, lane: Lane) -> BenchStages {
         BenchStages {
-            stages: RecordStages::new(formatter, enrichers, filters, redactor),
+            stages,
             lanes: [lane],
             shared,
         }
@@ -331,8 +321,9 @@ impl BenchStages {
 }
 
 /// Everything that turns one record's bytes into lines: the per-record
-/// arena, the clock converter, the enrichers and the formats.
-struct RecordStages {
+/// arena, the clock converter, the enrichers, filters, redaction and the
+/// formats.
+pub(crate) struct RecordStages {
     arena: Bump,
     converter: Converter,
     formatter: Formatter,
@@ -344,7 +335,7 @@ struct RecordStages {
 }
 
 impl RecordStages {
-    fn new(
+    pub(crate) fn new(
         formatter: Formatter,
         enrichers: Enrichers,
         filters: Filters,
