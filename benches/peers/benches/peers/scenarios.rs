@@ -225,7 +225,7 @@ fn slow(build: Build, c: Counts, tpn: f64) -> (String, String) {
         .store(false, std::sync::atomic::Ordering::Relaxed);
     let calls = v.len() as u64;
     let fin = logger.finish(None);
-    let delivered = s.out.lines() - fin.own_lines;
+    let delivered = s.out.lines();
     let p = Percentiles::new(v, tpn);
     let said = fin.dropped.map_or("-".to_string(), |d| d.to_string());
     let fields = format!(

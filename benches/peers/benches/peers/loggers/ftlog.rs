@@ -55,10 +55,7 @@ impl Logger for Ftlog {
         // The guard's drop sends Flush and waits until the logger thread has
         // written everything queued before it and flushed the writers.
         drop(self.guard);
-        Finished {
-            dropped: None,
-            own_lines: 0,
-        }
+        Finished { dropped: None }
     }
 }
 

@@ -77,9 +77,6 @@ pub struct Setup {
 pub struct Finished {
     /// Records the logger itself says it dropped; `None` if it can't tell.
     pub dropped: Option<u64>,
-    /// Lines the logger wrote of its own (fapilog's drop summaries), which
-    /// the sink counted with the bench's.
-    pub own_lines: u64,
 }
 
 /// A logger under test. `log` is one call of its macro with the common record.

@@ -66,9 +66,6 @@ impl Logger for Slog {
         // after it has handled every queued record; the drain (and its
         // BufWriter) is dropped, hence flushed, on that thread.
         drop(self.log);
-        Finished {
-            dropped: None,
-            own_lines: 0,
-        }
+        Finished { dropped: None }
     }
 }

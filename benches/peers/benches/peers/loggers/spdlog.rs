@@ -103,7 +103,6 @@ impl Logger for Spdlog {
         inner.flush().expect("spdlog flush");
         Finished {
             dropped: Some(dropped.load(Ordering::Relaxed)),
-            own_lines: 0,
         }
     }
 }

@@ -72,7 +72,6 @@ impl Logger for Tracing {
         }
         Finished {
             dropped: Some(dropped.dropped_lines() as u64),
-            own_lines: 0,
         }
     }
 }
