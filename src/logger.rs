@@ -357,11 +357,15 @@ pub enum TryLog {
 
 /// Writes one record with `policy` (`None`: the ring's own). The shared body
 /// of every log call.
+///
+/// `fields` travel by value down to the out-of-line slow paths, which get
+/// their own copy: nothing takes the address of the call's tuple, so the
+/// fast path keeps its values in registers (see `record::value`).
 #[inline(always)]
-fn write<F: Fields + ?Sized>(
+fn write<F: Fields + Copy>(
     callsite: &'static Callsite,
     message: std::fmt::Arguments<'_>,
-    fields: &F,
+    fields: F,
     policy: Option<&WaitPolicy>,
 ) -> TryLog {
     let timestamp = clock::now_raw();
@@ -382,12 +386,12 @@ fn write<F: Fields + ?Sized>(
 }
 
 #[inline(always)]
-fn write_leased<F: Fields + ?Sized>(
+fn write_leased<F: Fields + Copy>(
     lease: &Lease,
     ring: &Ring,
     callsite: &'static Callsite,
     message: std::fmt::Arguments<'_>,
-    fields: &F,
+    fields: F,
     policy: Option<&WaitPolicy>,
     timestamp: u64,
 ) -> TryLog {
@@ -425,12 +429,12 @@ fn write_leased<F: Fields + ?Sized>(
 
 /// Writes one record to the leased ring; false if the policy gave up.
 #[inline(always)]
-fn write_stamped<F: Fields + ?Sized>(
+fn write_stamped<F: Fields + Copy>(
     lease: &Lease,
     ring: &Ring,
     stamp: &Stamp,
     message: std::fmt::Arguments<'_>,
-    fields: &F,
+    fields: F,
     policy: Option<&WaitPolicy>,
 ) -> bool {
     let shape = ring.shape();
@@ -442,7 +446,7 @@ fn write_stamped<F: Fields + ?Sized>(
         // SAFETY: this thread holds the lease (the ring's only producer) and
         // is not inside another write (`busy` was checked by the caller);
         // `fields_len` is `fields.encoded_len()`.
-        match unsafe { ring.write_exact(protected, stamp, message, fields, fields_len) } {
+        match unsafe { ring.write_exact(protected, stamp, message, &fields, fields_len) } {
             Exact::Written => return true,
             // No room, and a policy that would give up at once anyway: the
             // drop costs no more than the check (slow sinks in drop mode).
@@ -473,12 +477,12 @@ fn policy_for<'a>(
 /// encoder checks every write. Out of line, so that a call site holds only
 /// the fast path.
 #[inline(never)]
-fn write_checked<F: Fields + ?Sized>(
+fn write_checked<F: Fields + Copy>(
     lease: &Lease,
     ring: &Ring,
     stamp: &Stamp,
     message: std::fmt::Arguments<'_>,
-    fields: &F,
+    fields: F,
     policy: Option<&WaitPolicy>,
     protected: bool,
 ) -> bool {
@@ -494,7 +498,7 @@ fn write_checked<F: Fields + ?Sized>(
     let policy = policy_for(shape, policy, protected);
     // SAFETY: this thread holds the lease, so it is the ring's only producer,
     // and `busy` keeps a nested call on this thread from entering `write`.
-    let written = unsafe { ring.write(policy, protected, stamp, message, fields) };
+    let written = unsafe { ring.write(policy, protected, stamp, message, &fields) };
     std::mem::forget(guard);
     lease.set_busy(false);
     written
@@ -502,11 +506,11 @@ fn write_checked<F: Fields + ?Sized>(
 
 #[cold]
 #[inline(never)]
-fn write_slow<F: Fields + ?Sized>(
+fn write_slow<F: Fields + Copy>(
     lease: &Lease,
     callsite: &'static Callsite,
     message: std::fmt::Arguments<'_>,
-    fields: &F,
+    fields: F,
     policy: Option<&WaitPolicy>,
     timestamp: u64,
 ) -> TryLog {
@@ -538,17 +542,21 @@ fn write_slow<F: Fields + ?Sized>(
 /// The body of every synchronous log macro.
 #[doc(hidden)]
 #[inline(always)]
-pub fn log<F: Fields>(callsite: &'static Callsite, message: std::fmt::Arguments<'_>, fields: &F) {
+pub fn log<F: Fields + Copy>(
+    callsite: &'static Callsite,
+    message: std::fmt::Arguments<'_>,
+    fields: F,
+) {
     write(callsite, message, fields, None);
 }
 
 /// One non-blocking attempt, for the async macros.
 #[doc(hidden)]
 #[inline(always)]
-pub fn try_log<F: Fields>(
+pub fn try_log<F: Fields + Copy>(
     callsite: &'static Callsite,
     message: std::fmt::Arguments<'_>,
-    fields: &F,
+    fields: F,
 ) -> TryLog {
     write(callsite, message, fields, Some(&WaitPolicy::NO_WAIT))
 }

@@ -20,7 +20,22 @@
 //! holding names, level and location, a level check (a constant, one relaxed
 //! load and one comparison; per-target directives add a cached per-callsite
 //! level), and one call to `fapilog::__private::log` with a tuple of the
-//! values. Values are evaluated only when the level is enabled.
+//! values, each handed over as its [`Capture`](crate::record::Capture): a
+//! number by copy, any string as a `&str`, `%`/`?` values by reference.
+//! Values are evaluated only when the level is enabled.
+//!
+//! A value of a type fapilog cannot copy into a slot does not compile; the
+//! error says to log it with `%` or `?`:
+//!
+//! ```compile_fail
+//! let timeout = std::time::Duration::from_secs(1);
+//! fapilog::warn!(timeout, "slow call"); // `Duration` cannot be logged as a value
+//! ```
+//!
+//! ```
+//! let timeout = std::time::Duration::from_secs(1);
+//! fapilog::warn!(?timeout, "slow call");
+//! ```
 
 /// Logs a record at a level given as an expression of type [`Level`](crate::Level)
 /// that is a constant (`fapilog::Level::Info`).
@@ -72,7 +87,7 @@ macro_rules! __fields {
         $crate::__fields!(@munch $h [$($n)* {::core::stringify!($($k).+)}] [$($v)* {$crate::__private::DisplayValue(&$val)}] $($($rest)*)?)
     };
     (@munch $h:tt [$($n:tt)*] [$($v:tt)*] $($k:ident).+ = $val:expr $(, $($rest:tt)*)?) => {
-        $crate::__fields!(@munch $h [$($n)* {::core::stringify!($($k).+)}] [$($v)* {&$val}] $($($rest)*)?)
+        $crate::__fields!(@munch $h [$($n)* {::core::stringify!($($k).+)}] [$($v)* {$crate::__private::capture(&$val)}] $($($rest)*)?)
     };
     // "quoted name" = ?value / %value / value
     (@munch $h:tt [$($n:tt)*] [$($v:tt)*] $k:literal = ? $val:expr $(, $($rest:tt)*)?) => {
@@ -82,7 +97,7 @@ macro_rules! __fields {
         $crate::__fields!(@munch $h [$($n)* {$k}] [$($v)* {$crate::__private::DisplayValue(&$val)}] $($($rest)*)?)
     };
     (@munch $h:tt [$($n:tt)*] [$($v:tt)*] $k:literal = $val:expr $(, $($rest:tt)*)?) => {
-        $crate::__fields!(@munch $h [$($n)* {$k}] [$($v)* {&$val}] $($($rest)*)?)
+        $crate::__fields!(@munch $h [$($n)* {$k}] [$($v)* {$crate::__private::capture(&$val)}] $($($rest)*)?)
     };
     // ?ident / %ident / ident shorthands
     (@munch $h:tt [$($n:tt)*] [$($v:tt)*] ? $($k:ident).+ $(, $($rest:tt)*)?) => {
@@ -92,7 +107,7 @@ macro_rules! __fields {
         $crate::__fields!(@munch $h [$($n)* {::core::stringify!($($k).+)}] [$($v)* {$crate::__private::DisplayValue(&$($k).+)}] $($($rest)*)?)
     };
     (@munch $h:tt [$($n:tt)*] [$($v:tt)*] $($k:ident).+ $(, $($rest:tt)*)?) => {
-        $crate::__fields!(@munch $h [$($n)* {::core::stringify!($($k).+)}] [$($v)* {&$($k).+}] $($($rest)*)?)
+        $crate::__fields!(@munch $h [$($n)* {::core::stringify!($($k).+)}] [$($v)* {$crate::__private::capture(&$($k).+)}] $($($rest)*)?)
     };
     // the message, last
     (@munch $h:tt [$($n:tt)*] [$($v:tt)*] $msg:literal $($args:tt)*) => {
@@ -109,7 +124,7 @@ macro_rules! __fields {
             __LEVEL, $target, ::core::file!(), ::core::line!(), &[$($n),*],
         );
         if $crate::__private::statically_enabled(__LEVEL) && $crate::__private::enabled_at(__LEVEL, &__CALLSITE) {
-            $crate::__private::log(&__CALLSITE, ::core::format_args!($($msg)*), &($($v,)*));
+            $crate::__private::log(&__CALLSITE, ::core::format_args!($($msg)*), ($($v,)*));
         }
     }};
     (@emit (bind) [$({$n:expr})*] [$({$v:expr})*] ($($msg:tt)*)) => {
@@ -125,7 +140,7 @@ macro_rules! __fields {
                 match ($($v,)*) {
                     __fields => {
                         let mut __wait = $crate::__private::AsyncWait::new(&__CALLSITE);
-                        while $crate::__private::try_log(&__CALLSITE, ::core::format_args!($($msg)*), &__fields)
+                        while $crate::__private::try_log(&__CALLSITE, ::core::format_args!($($msg)*), __fields)
                             == $crate::__private::TryLog::Full
                         {
                             if !__wait.space().await {

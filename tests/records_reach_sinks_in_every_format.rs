@@ -54,6 +54,13 @@ fn log_everything() {
         bytes = &b"\x00\xffok"[..],
         nan = f64::NAN,
         inf = f64::INFINITY,
+        boxed = Box::new(7u32),
+        shared = std::sync::Arc::<str>::from("arc"),
+        cow = std::borrow::Cow::Borrowed("cow"),
+        array = *b"ab",
+        vec = vec![b'v'],
+        dynamic = &-3i16 as &dyn fapilog::record::ToValue,
+        nested = Some(&Some("deep")),
         "values"
     );
     fapilog::critical!(http.status = 503u16, "user name" = "ada", req.id, %req.id, "dotted, quoted and path shorthands");
@@ -136,6 +143,15 @@ fn every_value_kind_reaches_every_format() {
         "beyond 64 bits: a string"
     );
     assert_eq!(d["small"], "-170141183460469231731687303715884105728");
+    // Smart pointers, owned and borrowed containers and trait objects are
+    // handed over as what they hold.
+    assert_eq!(d["boxed"], 7u64);
+    assert_eq!(d["shared"], "arc");
+    assert_eq!(d["cow"], "cow");
+    assert_eq!(d["array"], "ab");
+    assert_eq!(d["vec"], "v");
+    assert_eq!(d["dynamic"], -3i64);
+    assert_eq!(d["nested"], "deep");
 
     let dotted = parse(&env_lines[3]);
     assert_eq!(dotted["log"]["level"], "CRITICAL");

@@ -23,7 +23,7 @@ pub use callsite::Callsite;
 pub use decode::{DecodeError, RecordView, Value};
 pub use encode::Encoder;
 #[doc(hidden)]
-pub use value::{DebugValue, DisplayValue, DynFields};
+pub use value::{capture, Capture, DebugValue, DisplayValue, DynFields};
 pub use value::{Fields, ToValue};
 
 /// Bytes of the fixed record header.

@@ -9,6 +9,12 @@
 //! user code. When every value of a call does (and the message is a literal),
 //! the call reserves its slots once and writes with no per-value checks and
 //! no re-entrancy guard: the fast path of `Ring::write_exact`.
+//!
+//! The macros hand a call's values over by value, each as its [`Capture`]:
+//! a copy of a number, a `&str` for any string. A tuple of references would
+//! make every value live in memory, since the slow path (out of line) takes
+//! the tuple's address; captured values stay in registers on the fast path,
+//! and only a call to the slow path copies them to the stack.
 
 use std::fmt;
 
@@ -53,6 +59,46 @@ pub trait ToValue: Sealed {
         dst
     }
 }
+
+/// How a log call hands a [`ToValue`] over: the value itself when it is a
+/// small `Copy` one, else a borrow (`&str` for every string type).
+/// Implemented for every `ToValue`, and sealed with it (see the module docs).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be logged as a value",
+    label = "not a fapilog value",
+    note = "log it with `%value` (Display) or `?value` (Debug)"
+)]
+pub trait Capture: ToValue {
+    /// What the call hands over.
+    type Captured<'a>: ToValue + Copy
+    where
+        Self: 'a;
+    /// `self` as the call hands it over.
+    fn capture(&self) -> Self::Captured<'_>;
+}
+
+/// A value as a log call hands it over: what the macros wrap each plain
+/// `key = value` in.
+#[doc(hidden)]
+#[inline(always)]
+pub fn capture<T: Capture + ?Sized>(value: &T) -> T::Captured<'_> {
+    value.capture()
+}
+
+/// `Capture` for `Copy` values: the value itself.
+macro_rules! captured_by_copy {
+    ($($t:ty),*) => {$(
+        impl Capture for $t {
+            type Captured<'a> = $t;
+            #[inline(always)]
+            fn capture(&self) -> $t {
+                *self
+            }
+        }
+    )*};
+}
+captured_by_copy!(i8, i16, i32, i64, isize, u8, u16, u32, u64, usize, i128, u128);
+captured_by_copy!(f32, f64, bool, char);
 
 macro_rules! fixed_value {
     ($method:ident as $as:ty, $tag:expr, $len:literal; $($t:ty),*) => {$(
@@ -139,6 +185,13 @@ fn var_len(len: usize) -> Option<usize> {
 macro_rules! text_value {
     ($(impl$([$($g:tt)*])? for $t:ty;)*) => {$(
         impl$(<$($g)*>)? Sealed for $t {}
+        impl$(<$($g)*>)? Capture for $t {
+            type Captured<'c> = &'c str where Self: 'c;
+            #[inline(always)]
+            fn capture(&self) -> &str {
+                self
+            }
+        }
         impl$(<$($g)*>)? ToValue for $t {
             #[inline(always)]
             fn encode(&self, enc: &mut Encoder<'_>) {
@@ -165,6 +218,13 @@ text_value! {
 macro_rules! bytes_value {
     ($(impl$([$($g:tt)*])? for $t:ty;)*) => {$(
         impl$(<$($g)*>)? Sealed for $t {}
+        impl$(<$($g)*>)? Capture for $t {
+            type Captured<'c> = &'c [u8] where Self: 'c;
+            #[inline(always)]
+            fn capture(&self) -> &[u8] {
+                &self[..]
+            }
+        }
         impl$(<$($g)*>)? ToValue for $t {
             #[inline(always)]
             fn encode(&self, enc: &mut Encoder<'_>) {
@@ -206,6 +266,16 @@ impl ToValue for char {
 }
 
 impl<T: ToValue> Sealed for Option<T> {}
+impl<T: Capture> Capture for Option<T> {
+    type Captured<'a>
+        = Option<T::Captured<'a>>
+    where
+        Self: 'a;
+    #[inline(always)]
+    fn capture(&self) -> Self::Captured<'_> {
+        self.as_ref().map(T::capture)
+    }
+}
 impl<T: ToValue> ToValue for Option<T> {
     #[inline(always)]
     fn encode(&self, enc: &mut Encoder<'_>) {
@@ -235,6 +305,13 @@ impl<T: ToValue> ToValue for Option<T> {
 macro_rules! pointer_value {
     ($(<$a:lifetime>)? for $t:ty) => {
         impl<$($a,)? T: ToValue + ?Sized> Sealed for $t {}
+        impl<$($a,)? T: Capture + ?Sized> Capture for $t {
+            type Captured<'c> = T::Captured<'c> where Self: 'c;
+            #[inline(always)]
+            fn capture(&self) -> Self::Captured<'_> {
+                (**self).capture()
+            }
+        }
         impl<$($a,)? T: ToValue + ?Sized> ToValue for $t {
             #[inline(always)]
             fn encode(&self, enc: &mut Encoder<'_>) {
@@ -258,11 +335,34 @@ pointer_value!(for Box<T>);
 pointer_value!(for std::sync::Arc<T>);
 pointer_value!(for std::rc::Rc<T>);
 
+/// A value known only by its trait object is handed over as that borrow.
+impl<'v> Capture for dyn ToValue + 'v {
+    type Captured<'a>
+        = &'a (dyn ToValue + 'v)
+    where
+        Self: 'a;
+    #[inline(always)]
+    fn capture(&self) -> Self::Captured<'_> {
+        self
+    }
+}
+
 /// `%value`: written with `Display`, straight into the slot.
 #[doc(hidden)]
+#[derive(Clone, Copy)]
 pub struct DisplayValue<T>(pub T);
 
 impl<T: fmt::Display> Sealed for DisplayValue<T> {}
+impl<T: fmt::Display> Capture for DisplayValue<T> {
+    type Captured<'a>
+        = DisplayValue<&'a T>
+    where
+        Self: 'a;
+    #[inline(always)]
+    fn capture(&self) -> DisplayValue<&T> {
+        DisplayValue(&self.0)
+    }
+}
 impl<T: fmt::Display> ToValue for DisplayValue<T> {
     #[inline(always)]
     fn encode(&self, enc: &mut Encoder<'_>) {
@@ -272,9 +372,20 @@ impl<T: fmt::Display> ToValue for DisplayValue<T> {
 
 /// `?value`: written with `Debug`, straight into the slot.
 #[doc(hidden)]
+#[derive(Clone, Copy)]
 pub struct DebugValue<T>(pub T);
 
 impl<T: fmt::Debug> Sealed for DebugValue<T> {}
+impl<T: fmt::Debug> Capture for DebugValue<T> {
+    type Captured<'a>
+        = DebugValue<&'a T>
+    where
+        Self: 'a;
+    #[inline(always)]
+    fn capture(&self) -> DebugValue<&T> {
+        DebugValue(&self.0)
+    }
+}
 impl<T: fmt::Debug> ToValue for DebugValue<T> {
     #[inline(always)]
     fn encode(&self, enc: &mut Encoder<'_>) {
@@ -377,6 +488,7 @@ fields_tuple!(0 A 1 B 2 C 3 D 4 E 5 F 6 G 7 H 8 I 9 J 10 K 11 L 12 M 13 N 14 O 1
 /// A dynamic list of values, for encoding values whose count is only known
 /// at run time (tests, fuzzing). Always takes the checked path.
 #[doc(hidden)]
+#[derive(Clone, Copy)]
 pub struct DynFields<'a>(pub &'a [&'a dyn ToValue]);
 
 impl Sealed for DynFields<'_> {}
