@@ -46,6 +46,8 @@ fn log_everything() {
         neg = -5i64,
         big = u128::MAX,
         small = i128::MIN,
+        fits = -7i128,
+        ufits = 9u128,
         yes = true,
         none = Option::<u8>::None,
         some = Some(1u8),
@@ -143,6 +145,8 @@ fn every_value_kind_reaches_every_format() {
         "beyond 64 bits: a string"
     );
     assert_eq!(d["small"], "-170141183460469231731687303715884105728");
+    assert_eq!(d["fits"], -7i64, "within 64 bits: a number");
+    assert_eq!(d["ufits"], 9u64);
     // Smart pointers, owned and borrowed containers and trait objects are
     // handed over as what they hold.
     assert_eq!(d["boxed"], 7u64);

@@ -112,8 +112,8 @@ pub(crate) fn write_json_value(out: &mut Vec<u8>, value: &Value<'_>) {
         Value::Bool(b) => json::write_bool(out, b),
         Value::I64(v) => json::write_i64(out, v),
         Value::U64(v) => json::write_u64(out, v),
-        Value::I128(v) => write_i128(out, v),
-        Value::U128(v) => write_u128(out, v),
+        Value::I128(v) => write_wide_int(out, i64::try_from(v).ok(), v),
+        Value::U128(v) => write_wide_int(out, u64::try_from(v).ok(), v),
         Value::F64(v) => json::write_f64(out, v),
         Value::Str { text, truncated } => write_json_text(out, text, truncated),
         Value::Bytes { bytes, truncated } => write_json_bytes(out, bytes, truncated),
@@ -123,27 +123,16 @@ pub(crate) fn write_json_value(out: &mut Vec<u8>, value: &Value<'_>) {
 // The rarer values are written out of line, which keeps `write_json_value`
 // small enough for the common ones to be inlined into it.
 
-/// Most JSON readers stop at 64 bits: wider values become strings.
+/// A 128-bit integer: as a JSON number when it fits in 64 bits (`narrow`),
+/// else as a string of its digits, since most JSON readers stop at 64 bits.
 #[inline(never)]
-fn write_i128(out: &mut Vec<u8>, v: i128) {
-    match i64::try_from(v) {
-        Ok(v) => json::write_i64(out, v),
-        Err(_) => {
+fn write_wide_int(out: &mut Vec<u8>, narrow: Option<impl itoa::Integer>, wide: impl itoa::Integer) {
+    let mut digits = itoa::Buffer::new();
+    match narrow {
+        Some(v) => json::write_raw(out, digits.format(v).as_bytes()),
+        None => {
             out.push(b'"');
-            json::write_i128(out, v);
-            out.push(b'"');
-        }
-    }
-}
-
-/// As [`write_i128`].
-#[inline(never)]
-fn write_u128(out: &mut Vec<u8>, v: u128) {
-    match u64::try_from(v) {
-        Ok(v) => json::write_u64(out, v),
-        Err(_) => {
-            out.push(b'"');
-            json::write_u128(out, v);
+            json::write_raw(out, digits.format(wide).as_bytes());
             out.push(b'"');
         }
     }
