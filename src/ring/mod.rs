@@ -427,15 +427,28 @@ pub(crate) struct Claim<'r> {
 }
 
 impl Claim<'_> {
+    /// Slots the claim may have in use, counted from the consumer's head:
+    /// what its protection class may fill, plus the padding it skipped. The
+    /// padding is not a record (the consumer skips it at once), so it does
+    /// not count against the slots reserved for protected levels: a record
+    /// of half the ring plus its padding can exceed what an unprotected
+    /// record may fill even in an empty ring, and would wait (or be dropped)
+    /// for ever. Padding and record must still fit the whole ring.
+    fn room(&self) -> usize {
+        let ring = self.ring;
+        (ring.usable(self.protected) + self.pad).min(ring.shape.slots)
+    }
+
     /// Waits, by the claim's policy, until slots up to `end` (logical,
-    /// exclusive) are free. Returns false if the policy gives up.
+    /// exclusive) are free and within the claim's [`Claim::room`]. Returns
+    /// false if the policy gives up.
     fn wait_until_free(&mut self, end: usize) -> bool {
         let ring = self.ring;
-        let usable = ring.usable(self.protected);
+        let room = self.room();
         let free_now = |ring: &Ring| {
             let head = ring.head.load(Ordering::SeqCst);
             ring.producer.cached_head.store(head, Ordering::Relaxed);
-            end.wrapping_sub(head) <= usable
+            end.wrapping_sub(head) <= room
         };
         let roomy = || ring.worth_waking(self.start.wrapping_sub(ring.head.load(Ordering::SeqCst)));
         free_now(ring) || self.policy.wait(&ring.waiting, || free_now(ring), roomy)
@@ -445,9 +458,7 @@ impl Claim<'_> {
     fn writable_from(&self, from: usize) -> usize {
         let ring = self.ring;
         let head = ring.producer.cached_head.load(Ordering::Relaxed);
-        let free = ring
-            .usable(self.protected)
-            .saturating_sub(from.wrapping_sub(head));
+        let free = self.room().saturating_sub(from.wrapping_sub(head));
         let contiguous = ring.shape.slots - (from & ring.mask);
         free.min(contiguous) << ring.slot_shift
     }
@@ -468,9 +479,11 @@ impl Grow for Claim<'_> {
             self.limit = self.writable_from(from);
             return Some((base, self.limit));
         }
-        // The record would straddle the buffer's end: move it to the start.
+        // The record would straddle the buffer's end: move it to the start,
+        // behind padding (which widens the claim's room, see `room`).
         debug_assert_eq!(self.pad, 0, "a record wraps at most once");
         let pad = ring.shape.slots - (from & ring.mask);
+        self.pad = pad;
         if !self.wait_until_free(from + pad + needed_slots) {
             return None;
         }
@@ -481,7 +494,6 @@ impl Grow for Claim<'_> {
         unsafe { std::ptr::copy_nonoverlapping(base, new_base, pos) };
         // SAFETY: `base` starts the `pad` slots we own; they become padding.
         unsafe { write_header(base, pad << ring.slot_shift, KIND_PAD, false, None) };
-        self.pad = pad;
         self.base = new_base;
         self.limit = self.writable_from(from + pad);
         Some((new_base, self.limit))

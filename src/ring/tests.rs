@@ -347,3 +347,37 @@ fn the_exact_fast_path_writes_the_same_bytes_as_the_checked_path() {
     }
     assert_eq!(small.depth(), 0);
 }
+
+#[test]
+fn a_record_of_half_the_ring_wraps_into_an_empty_ring_despite_the_reserve() {
+    // 16 slots of 64 bytes, 3 reserved for protected levels: an unprotected
+    // record may fill 13. A record of 8 slots (half the ring, the largest)
+    // starting at slot 9 needs 7 slots of padding first: 15 slots, more than
+    // the 13 it may fill, although the ring is empty. The padding is not a
+    // record, so it must not count against the reserve.
+    let ring = Ring::new(shape(16, 64, 3));
+    for n in 0..9 {
+        assert!(write(&ring, &WaitPolicy::NO_WAIT, &CS, n, ""));
+    }
+    assert_eq!(read_all(&ring).len(), 9);
+    assert_eq!(ring.depth(), 0);
+    // The longest string the encoder does not cut (it keeps room for the
+    // other values); with the header and the other values, 8 slots.
+    let big = "z".repeat(398);
+    assert!(
+        write(&ring, &WaitPolicy::NO_WAIT, &CS, 99, &big),
+        "an unprotected record that fits the ring was refused by an empty ring"
+    );
+    assert_eq!(read_all(&ring), vec![(99, big.clone())]);
+    // The same wrap under a blocking policy returns at once instead of
+    // waiting for ever. Until the consumer skips the padding, unprotected
+    // records are refused and a protected one still fits.
+    assert!(write(&ring, &WaitPolicy::NO_WAIT, &CS, 1, ""));
+    read_all(&ring);
+    assert_eq!(ring.tail.load(Ordering::Relaxed) & ring.mask, 9);
+    assert!(write(&ring, &BLOCK, &CS, 100, &big));
+    assert!(!write(&ring, &WaitPolicy::NO_WAIT, &CS, 2, ""));
+    assert!(write(&ring, &WaitPolicy::NO_WAIT, &CS_ERR, 101, ""));
+    let got = read_all(&ring);
+    assert_eq!(got, vec![(100, big), (101, String::new())]);
+}
