@@ -6,6 +6,7 @@
 //! that up to the flush timeout (5 s by default). Call [`shutdown`] before
 //! `std::process::exit`, which skips destructors.
 
+use std::cell::Cell;
 use std::sync::Once;
 
 use crate::logger::{self, Shared};
@@ -99,16 +100,35 @@ fn report(shared: &Shared, what: &str, result: Result<Vec<String>, ()>) -> bool 
     }
 }
 
+thread_local! {
+    static INTERNAL: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Marks the calling thread as one of fapilog's own (the worker, a sink's
+/// thread). fapilog catches and counts the panics of the user code these
+/// threads run (enrichers, redactors, sinks); the panic hook leaves them
+/// alone, since flushing from the worker or a sink's thread would wait for
+/// that very thread until the flush timeout.
+pub(crate) fn mark_internal_thread() {
+    INTERNAL.with(|internal| internal.set(true));
+}
+
+fn on_internal_thread() -> bool {
+    INTERNAL.try_with(Cell::get).unwrap_or(false)
+}
+
 /// Installs (once per process) a panic hook that runs the previous hook,
 /// then logs the panic as a CRITICAL record and flushes, when the installed
-/// logger asked for it (`LoggerBuilder::flush_on_panic`).
+/// logger asked for it (`LoggerBuilder::flush_on_panic`). Panics on
+/// fapilog's own threads are not the application's: the hook only runs the
+/// previous hook for them.
 pub(crate) fn install_panic_hook() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
             previous(info);
-            if logger::installed().is_some_and(|s| s.flush_on_panic) {
+            if !on_internal_thread() && logger::installed().is_some_and(|s| s.flush_on_panic) {
                 crate::critical!(target: "panic", panic = %info, "thread panicked");
                 flush();
             }

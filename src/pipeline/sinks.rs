@@ -233,6 +233,7 @@ fn run(
     shared: &Shared,
     in_flight: &AtomicUsize,
 ) {
+    crate::lifecycle::mark_internal_thread();
     let counters = &shared.counters;
     // A sink's successful writes are deliveries; the fallback's are rescues.
     let written = match role {

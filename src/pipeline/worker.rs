@@ -82,6 +82,7 @@ impl Worker {
 
     /// The thread's body: runs until shutdown.
     pub(crate) fn run(mut self) {
+        crate::lifecycle::mark_internal_thread();
         let mut idle = 0u32;
         loop {
             let n = self.pass();
