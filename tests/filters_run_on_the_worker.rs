@@ -145,3 +145,35 @@ fn invalid_filter_settings_fail_the_install_naming_them() {
         .expect_err("too small");
     assert!(e.to_string().contains("size_guard.max_bytes"), "{e}");
 }
+
+#[test]
+fn the_filters_never_remove_the_summary_of_dropped_records() {
+    let _serial = serial();
+    let sink = Collect::new(Format::Flat);
+    // Sampling out every WARNING-and-below record and a tiny ring in drop
+    // mode: records are lost, and each summary saying so must still arrive.
+    let guard = fapilog::builder()
+        .sink(sink.clone())
+        .capacity(64)
+        .slot_size(64)
+        .backpressure(Duration::ZERO, true)
+        .sampling(Sampling::new(0.0))
+        .install()
+        .unwrap();
+    for i in 0..100_000u64 {
+        fapilog::info!(i, "record {}", i);
+    }
+    assert!(guard.shutdown());
+    let s = fapilog::stats();
+    assert!(s.dropped > 0, "the tiny ring dropped records");
+    let summaries = sink
+        .lines()
+        .iter()
+        .filter(|l| l.contains("records in the last"))
+        .count() as u64;
+    assert!(summaries > 0);
+    assert_eq!(
+        summaries, s.drop_summaries,
+        "every summary counted reached the sink"
+    );
+}

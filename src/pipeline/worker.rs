@@ -243,10 +243,14 @@ impl Worker {
     }
 
     /// Sends a record the worker encoded itself (in `buf`, when `ok`) down
-    /// the same stages as logged ones, and keeps the buffer for next time.
+    /// the same stages as logged ones but the filters (a summary of what
+    /// was lost must not be sampled, rate-limited or deduplicated away), and
+    /// keeps the buffer for next time.
     fn write_own(&mut self, buf: Vec<u8>, ok: bool) {
         if ok {
-            let _ = self.stages.process(&buf, self.outbox.lanes(), &self.shared);
+            let _ =
+                self.stages
+                    .process_with(&buf, Origin::Worker, self.outbox.lanes(), &self.shared);
             self.outbox.send_ready(&self.shared);
         }
         self.summary.buf = buf;
@@ -357,6 +361,17 @@ impl RecordStages {
     /// appends it to every lane's batch. False (counted) if it does not
     /// decode.
     fn process(&mut self, bytes: &[u8], lanes: &mut [Lane], shared: &Shared) -> bool {
+        self.process_with(bytes, Origin::Logged, lanes, shared)
+    }
+
+    /// As [`RecordStages::process`], for a record of the given origin.
+    fn process_with(
+        &mut self,
+        bytes: &[u8],
+        origin: Origin,
+        lanes: &mut [Lane],
+        shared: &Shared,
+    ) -> bool {
         // The record owns a count of its bound context, if any: take it back
         // now so that it is released whatever happens below.
         let context = (bytes.len() >= HEADER_LEN)
@@ -365,7 +380,7 @@ impl RecordStages {
             // SAFETY: a non-null context in a header is a strong count the
             // producer took for this record (`logger::write_leased`).
             .map(|p| unsafe { Arc::from_raw(p) });
-        let written = self.write_record(bytes, context.as_deref(), lanes, shared);
+        let written = self.write_record(bytes, origin, context.as_deref(), lanes, shared);
         // The fields lived only for this record: the arena's single chunk is
         // reused by the next one, so it never grows past the largest record.
         self.arena.reset();
@@ -380,6 +395,7 @@ impl RecordStages {
     fn write_record(
         &mut self,
         bytes: &[u8],
+        origin: Origin,
         context: Option<&crate::context::Scope>,
         lanes: &mut [Lane],
         shared: &Shared,
@@ -426,7 +442,8 @@ impl RecordStages {
             }
         }
         let counters = &shared.filter_counters;
-        if !filters.keep(level, view.callsite.target, view.message, &fields, counters) {
+        let filtered = origin == Origin::Logged;
+        if filtered && !filters.keep(level, view.callsite.target, view.message, &fields, counters) {
             // Decoded, counted by the filter, not written.
             return true;
         }
@@ -462,6 +479,14 @@ impl RecordStages {
         }
         true
     }
+}
+
+/// Where a record comes from: a log call, or the worker itself (summaries
+/// of dropped and of suppressed duplicate records), which the filters skip.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    Logged,
+    Worker,
 }
 
 /// Redacts a record in place, before any format sees it: the message, then
