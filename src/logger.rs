@@ -599,11 +599,13 @@ impl AsyncWait {
     }
 
     /// Waits for space. Returns false (after counting the drop) when the
-    /// policy gives up.
+    /// policy gives up: the ring's policy for the call's protection class,
+    /// as for a synchronous call.
     #[doc(hidden)]
     pub async fn space(&mut self) -> bool {
+        let level = self.callsite.level;
         let policy = installed()
-            .map(|s| s.shape.policy)
+            .map(|s| *policy_for(&s.shape, None, level as u8 >= s.shape.protected_from))
             .unwrap_or(WaitPolicy::NO_WAIT);
         let deadline = *self
             .deadline

@@ -683,7 +683,11 @@ impl LoggerBuilder {
         let cfg = WorkerConfig {
             batch_records: self.batch_records,
             batch_bytes: self.batch_bytes,
-            lossless: !self.drop_on_full,
+            lossless_from: match (self.drop_on_full, self.protected_lossless) {
+                (false, _) => 0,
+                (true, true) => self.protected_from.map_or(8, |l| l as u8),
+                (true, false) => 8,
+            },
             drop_summary_every: self.drop_summary_every,
             idle_park: Duration::from_millis(1),
             sink_queue: self.sink_queue,

@@ -79,7 +79,8 @@ pub(crate) struct Outbox {
     fallback: Option<SinkHandle>,
     pool: Vec<Arc<Batch>>,
     limits: Limits,
-    lossless: bool,
+    /// See `WorkerConfig::lossless_from`.
+    lossless_from: u8,
     /// The shutdown deadline, once shutting down. From then on a full sink
     /// queue is waited for (until that deadline) even with the drop policy,
     /// so the last records and the final drop summary are not dropped just
@@ -119,7 +120,7 @@ impl Outbox {
             fallback,
             pool,
             limits,
-            lossless: cfg.lossless,
+            lossless_from: cfg.lossless_from,
             closing: None,
         }
     }
@@ -163,12 +164,16 @@ impl Outbox {
     /// Sends lane `i`'s batch to each of its sinks (counting the records a
     /// full sink queue turned away) and starts a fresh one.
     fn send_lane(&mut self, i: usize, shared: &Shared) {
-        let wait = match (self.lossless, self.closing) {
+        let lane = &mut self.lanes[i];
+        let lossless = lane
+            .batch
+            .iter()
+            .any(|(r, _)| r.level as u8 >= self.lossless_from);
+        let wait = match (lossless, self.closing) {
             (true, _) => SendWait::Forever,
             (false, Some(deadline)) => SendWait::Until(deadline),
             (false, None) => SendWait::No,
         };
-        let lane = &mut self.lanes[i];
         for &s in &lane.sinks {
             if !self.sinks[s].send(&lane.batch, wait) {
                 for (r, _) in lane.batch.iter() {

@@ -41,8 +41,11 @@ pub(crate) struct WorkerConfig {
     pub batch_records: usize,
     /// A batch is handed off once it holds this many bytes.
     pub batch_bytes: usize,
-    /// Wait for a full sink queue instead of dropping (lossless policy).
-    pub lossless: bool,
+    /// A batch holding a record at or above this level (as `u8`) waits for
+    /// a full sink queue instead of being dropped: 0 (every batch) under a
+    /// blocking policy, the protected levels' under `protected_lossless`,
+    /// 8 (none) otherwise.
+    pub lossless_from: u8,
     /// How often drops are summarised in the log.
     pub drop_summary_every: Duration,
     /// Longest idle park.
