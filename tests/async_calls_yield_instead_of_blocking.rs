@@ -149,8 +149,9 @@ fn waiting_async_log_calls_let_other_tasks_on_the_thread_run() {
     assert_eq!(s.dropped, 0, "{s:#?}");
 }
 
-/// A sink whose `flush()` blocks while the gate is closed: a way to hold the
-/// worker (which waits for the sinks during `fapilog::flush()`).
+/// A sink whose `write_batch` blocks while the gate is closed. A way to hold
+/// the worker: with `protected_lossless`, it waits for room in the sink's
+/// queue with a batch holding an ERROR record instead of dropping it.
 struct Gated {
     inner: Collect,
     gate: Arc<Gate>,
@@ -190,11 +191,8 @@ impl Sink for Gated {
         Format::Flat
     }
     fn write_batch(&mut self, batch: &Batch) -> io::Result<()> {
-        self.inner.write_batch(batch)
-    }
-    fn flush(&mut self) -> io::Result<()> {
         self.gate.pass();
-        Ok(())
+        self.inner.write_batch(batch)
     }
 }
 
@@ -209,19 +207,28 @@ fn with_the_drop_policy_an_async_call_gives_up_after_the_wait_even_when_the_work
             gate: gate.clone(),
         })
         .backpressure(Duration::from_millis(20), true)
+        .protected_lossless(true)
         .capacity(64)
         .slot_size(128)
+        .batch_records(1)
+        .sink_queue(1)
         .flush_timeout(Duration::from_secs(20))
         .drop_summary_interval(Duration::from_secs(3600))
         .install()
         .expect("install");
 
-    // Hold the worker inside a flush: it waits for the gated sink.
+    // Hold the worker: the sink's thread blocks writing the first ERROR, the
+    // second waits in its queue, and the worker waits for room with the
+    // third, which it may not drop.
     gate.close();
-    let flusher = std::thread::spawn(fapilog::flush);
+    for _ in 0..3 {
+        fapilog::error!("hold");
+    }
     while !gate.entered.load(Ordering::SeqCst) {
         std::thread::sleep(Duration::from_millis(1));
     }
+    // The other two follow within microseconds.
+    std::thread::sleep(Duration::from_millis(50));
 
     // 64 slots, 8 reserved for ERROR and above: 56 one-slot INFO records
     // fit, the next 24 each wait 20 ms and are dropped.
@@ -247,7 +254,6 @@ fn with_the_drop_policy_an_async_call_gives_up_after_the_wait_even_when_the_work
     let calls_done = done.load(Ordering::SeqCst);
     let stats_while_stuck = fapilog::stats();
     gate.open();
-    assert!(flusher.join().expect("flusher"));
     assert!(guard.shutdown());
 
     assert!(
@@ -271,7 +277,7 @@ fn with_the_drop_policy_an_async_call_gives_up_after_the_wait_even_when_the_work
     let delivered: Vec<u64> = sink
         .lines()
         .iter()
-        .filter(|l| !common::is_drop_summary(l))
+        .filter(|l| !common::is_drop_summary(l) && !l.contains(r#""message":"hold""#))
         .map(|l| u64_fields(l.as_bytes(), ["n"]).expect("n")[0])
         .collect();
     assert_eq!(delivered, (0..FIT).collect::<Vec<_>>());

@@ -15,6 +15,7 @@
 //! batches (those they failed to write). It is flushed and closed after the
 //! sinks, so a batch that fails during their last flush still reaches it.
 
+use std::sync::mpsc::{Receiver, TryRecvError};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -193,24 +194,19 @@ impl Outbox {
         self.closing = Some(deadline);
     }
 
-    /// Sends every batch, then a flush (or close) to every sink, and waits
-    /// for the answers until `deadline`; then the same for the fallback, so
-    /// that what the sinks failed on the way reaches it first. Returns the
-    /// sinks that did not answer in time.
-    pub(crate) fn flush_sinks(
-        &mut self,
-        close: bool,
-        deadline: Instant,
-        shared: &Shared,
-    ) -> Vec<String> {
+    /// Sends every batch, then a close to every sink, and waits for the
+    /// answers until `deadline`; then the same for the fallback, so that
+    /// what the sinks failed on the way reaches it first. Returns the sinks
+    /// that did not answer in time.
+    pub(crate) fn close_sinks(&mut self, deadline: Instant, shared: &Shared) -> Vec<String> {
         self.send(true, shared);
-        let requests = self.sinks.iter().map(|s| s.request(close)).collect();
+        let requests = self.sinks.iter().map(|s| s.request(true)).collect();
         let mut late = SinkHandle::await_all(&self.sinks, requests, deadline);
         if let Some(f) = &self.fallback {
             // Every sink that answered has queued its failed batches before
             // answering: the fallback's queue is in order, so they come
             // before this request.
-            let request = vec![f.request(close)];
+            let request = vec![f.request(true)];
             late.extend(SinkHandle::await_all(
                 std::slice::from_ref(f),
                 request,
@@ -218,6 +214,57 @@ impl Outbox {
             ));
         }
         late
+    }
+
+    /// Sends every batch, then a flush to every sink, and returns without
+    /// waiting: the worker goes on consuming while the sinks answer (a sink
+    /// that takes long to flush must not hold up the rings or the other
+    /// sinks), and checks the answers with [`Outbox::poll_flush`].
+    pub(crate) fn start_flush(&mut self, deadline: Instant, shared: &Shared) -> PendingFlush {
+        self.send(true, shared);
+        let waiting = self
+            .sinks
+            .iter()
+            .filter_map(|s| Some((s.name.clone(), s.request(false)?)))
+            .collect();
+        PendingFlush {
+            deadline,
+            waiting,
+            late: Vec::new(),
+            fallback_asked: false,
+        }
+    }
+
+    /// Collects the answers to a flush so far. Once every sink has answered
+    /// (or its time is up), asks the fallback, as [`Outbox::close_sinks`]
+    /// does; once that has answered too, returns the sinks that did not
+    /// answer in time.
+    pub(crate) fn poll_flush(&self, flush: &mut PendingFlush) -> Option<Vec<String>> {
+        let now = Instant::now();
+        flush
+            .waiting
+            .retain(|(name, answer)| match answer.try_recv() {
+                Ok(()) => false,
+                Err(TryRecvError::Empty) if now < flush.deadline => true,
+                // Too late, or the sink's thread is gone.
+                Err(_) => {
+                    flush.late.push(name.clone());
+                    false
+                }
+            });
+        if !flush.waiting.is_empty() {
+            return None;
+        }
+        if !flush.fallback_asked {
+            flush.fallback_asked = true;
+            if let Some(f) = &self.fallback {
+                if let Some(answer) = f.request(false) {
+                    flush.waiting.push((f.name.clone(), answer));
+                    return None;
+                }
+            }
+        }
+        Some(std::mem::take(&mut flush.late))
     }
 
     /// Joins the threads of the sinks (and the fallback) that answered
@@ -228,6 +275,17 @@ impl Outbox {
             s.join();
         }
     }
+}
+
+/// A flush the sinks are answering (see [`Outbox::start_flush`]).
+pub(crate) struct PendingFlush {
+    deadline: Instant,
+    /// The sinks yet to answer, and where their answer comes.
+    waiting: Vec<(String, Receiver<()>)>,
+    /// Sinks that did not answer in time.
+    late: Vec<String>,
+    /// Whether the fallback was asked (after every sink answered).
+    fallback_asked: bool,
 }
 
 /// A batch no sink holds any more, emptied; a new one if none is free.

@@ -206,15 +206,16 @@ impl Feed {
         let sent = loop {
             match self.tx.try_send(msg) {
                 Ok(()) => break true,
+                // While the worker waits here it still wakes the async log
+                // calls waiting for ring space (see `WAKE_EVERY`).
                 Err(TrySendError::Full(back)) => match wait {
                     SendWait::No => break false,
-                    SendWait::Forever => break self.tx.send(back).is_ok(),
-                    SendWait::Until(deadline) if Instant::now() < deadline => {
+                    SendWait::Until(deadline) if Instant::now() >= deadline => break false,
+                    SendWait::Forever | SendWait::Until(_) => {
                         msg = back;
                         wake_async_waiters();
                         std::thread::sleep(Duration::from_micros(200));
                     }
-                    SendWait::Until(_) => break false,
                 },
                 Err(TrySendError::Disconnected(_)) => break false,
             }

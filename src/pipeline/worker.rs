@@ -9,7 +9,8 @@
 //! pass finds nothing, the worker backs off: a few yields, then short parks.
 //! Callers never wake it (that would be a system call on their path); it
 //! wakes itself at least every millisecond, and `flush()`/`shutdown()` unpark
-//! it at once.
+//! it at once. A flush does not stop it: it hands out the batches and the
+//! sinks' flush requests, and goes on consuming while the sinks answer.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -21,7 +22,7 @@ use super::control::Request;
 use super::enrich::Enrichers;
 use super::filter::{Filters, Suppressed};
 use super::format::{Decoded, Formatter};
-use super::outbox::{Lane, Outbox};
+use super::outbox::{Lane, Outbox, PendingFlush};
 use super::redact::{CallsiteMemo, Dropped, FieldAction, ForCallsite, Redactor, BLOCKED_MARKER};
 use super::sinks::SinkThreads;
 use crate::clock::Converter;
@@ -62,6 +63,8 @@ pub(crate) struct Worker {
     outbox: Outbox,
     stages: RecordStages,
     summary: DropSummary,
+    /// The flush the sinks are answering, and the request it answers.
+    flushing: Option<(u64, PendingFlush)>,
 }
 
 impl Worker {
@@ -80,6 +83,7 @@ impl Worker {
             outbox,
             stages,
             summary: DropSummary::new(),
+            flushing: None,
         }
     }
 
@@ -90,16 +94,20 @@ impl Worker {
         loop {
             let n = self.pass();
             wake_async_waiters();
+            self.poll_flush();
             match self.shared.control.take_request() {
                 Some(Request::Shutdown { deadline }) => return self.finish(deadline),
-                Some(Request::Flush { upto, deadline }) => {
+                // One flush at a time; a later request is taken once this one
+                // is answered.
+                Some(Request::Flush { upto, deadline }) if self.flushing.is_none() => {
                     self.drain();
                     self.emit_suppressed(true);
-                    let late = self.flush_sinks(false, deadline);
-                    self.shared.control.flush_done(upto, late);
+                    let pending = self.outbox.start_flush(deadline, &self.shared);
+                    self.flushing = Some((upto, pending));
+                    self.poll_flush();
                     continue;
                 }
-                None => {}
+                _ => {}
             }
             self.stages.converter.recalibrate_if_due();
             if self.summary.due(self.cfg.drop_summary_every) {
@@ -123,7 +131,20 @@ impl Worker {
 
     /// Closes the sinks without running (the worker could not start).
     pub(crate) fn abandon(mut self) {
-        self.flush_sinks(true, Instant::now() + Duration::from_secs(1));
+        let deadline = Instant::now() + Duration::from_secs(1);
+        self.outbox.close_sinks(deadline, &self.shared);
+    }
+
+    /// Tells the callers of the flush in progress, if every sink answered.
+    fn poll_flush(&mut self) {
+        let Some((upto, pending)) = &mut self.flushing else {
+            return;
+        };
+        if let Some(late) = self.outbox.poll_flush(pending) {
+            let upto = *upto;
+            self.flushing = None;
+            self.shared.control.flush_done(upto, late);
+        }
     }
 
     /// Takes everything published so far (more may come meanwhile).
@@ -166,10 +187,6 @@ impl Worker {
     }
 
     /// Sends a flush (or close) to every sink and waits for the answers.
-    fn flush_sinks(&mut self, close: bool, deadline: Instant) -> Vec<String> {
-        self.outbox.flush_sinks(close, deadline, &self.shared)
-    }
-
     fn finish(mut self, deadline: Instant) {
         self.outbox.close_by(deadline);
         self.drain();
@@ -180,7 +197,10 @@ impl Worker {
         self.emit_suppressed(true);
         self.emit_drop_summary();
         wake_all_async_waiters();
-        let late = self.flush_sinks(true, deadline);
+        // A flush in progress ends here: its callers are told with the
+        // shutdown's answer (`Control::finished`).
+        self.flushing = None;
+        let late = self.outbox.close_sinks(deadline, &self.shared);
         self.outbox.join_sinks_except(&late);
         self.shared.control.finished(late);
         // The logger is unpublished: woken calls find no logger and return.
