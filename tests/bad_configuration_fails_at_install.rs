@@ -118,3 +118,135 @@ fn a_sink_that_cannot_open_fails_the_install_and_installs_nothing() {
     drop(guard);
     assert_eq!(working.lines().len(), 1);
 }
+
+/// Installs `b` under `catch_unwind`: the error, or what went wrong instead
+/// (a panic, or a logger that installed: shut down, or with `leak` leaked,
+/// for a flush timeout that would panic at shutdown).
+fn try_install(b: fapilog::LoggerBuilder, leak: bool) -> Result<Error, String> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| b.install())) {
+        Ok(Err(e)) => Ok(e),
+        Ok(Ok(guard)) => {
+            if leak {
+                std::mem::forget(guard);
+            } else {
+                guard.shutdown();
+            }
+            Err("installed".into())
+        }
+        Err(panic) => Err(format!(
+            "panicked: {}",
+            panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default()
+        )),
+    }
+}
+
+#[test]
+fn settings_too_large_to_work_with_fail_at_install_stating_the_limit() {
+    let _serial = serial();
+    let huge_wait = Duration::MAX;
+    let an_hour_and_a_bit = Duration::from_secs(3600) + Duration::from_millis(1);
+    let cases: Vec<(fapilog::LoggerBuilder, &str, &str)> = vec![
+        // Panicked in a log call that found its ring full.
+        (
+            fapilog::builder().backpressure(huge_wait, true),
+            "backpressure",
+            "at most 1 hour",
+        ),
+        (
+            fapilog::builder().backpressure(an_hour_and_a_bit, false),
+            "backpressure",
+            "at most 1 hour",
+        ),
+        // Panicked in install (capacity or multiplication overflow).
+        (
+            fapilog::builder().batch_records(usize::MAX),
+            "batch_records",
+            "1 to 1048576",
+        ),
+        (
+            fapilog::builder().batch_records((1 << 20) + 1),
+            "batch_records",
+            "1 to 1048576",
+        ),
+        (
+            fapilog::builder().batch_bytes(usize::MAX),
+            "batch_bytes",
+            "16 MiB",
+        ),
+        (
+            fapilog::builder().batch_bytes((16 << 20) + 1),
+            "batch_bytes",
+            "16 MiB",
+        ),
+        (
+            fapilog::builder().sink_queue(usize::MAX),
+            "sink_queue",
+            "1 to 1024",
+        ),
+        (
+            fapilog::builder().sink_queue(1025),
+            "sink_queue",
+            "1 to 1024",
+        ),
+        // 1026 batches with room for 2 MiB each.
+        (
+            fapilog::builder().sink_queue(1024).batch_bytes(1 << 20),
+            "sink_queue",
+            "at most 1 GiB",
+        ),
+        (
+            fapilog::builder().preallocated_producers(usize::MAX),
+            "preallocated_producers",
+            "at most 1024",
+        ),
+        // Panicked at flush and shutdown (adding it to `Instant::now()`);
+        // last, since such a logger, once installed, cannot be shut down.
+        (
+            fapilog::builder().flush_timeout(huge_wait),
+            "flush_timeout",
+            "at most 1 hour",
+        ),
+        (
+            fapilog::builder().flush_timeout(an_hour_and_a_bit),
+            "flush_timeout",
+            "at most 1 hour",
+        ),
+    ];
+    let mut wrong = Vec::new();
+    for (builder, setting, limit) in cases {
+        let leak = setting == "flush_timeout";
+        match try_install(builder.sink(Collect::new(Format::Flat)), leak) {
+            Ok(Error::InvalidSetting {
+                setting: s,
+                expected,
+                ..
+            }) if s == setting && expected.contains(limit) => {}
+            Ok(other) => wrong.push(format!("{setting}: {other}")),
+            Err(e) => wrong.push(format!("{setting}: {e}")),
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+
+    // The limits themselves are fine.
+    let sink = Collect::new(Format::Flat);
+    let guard = fapilog::builder()
+        .sink(sink.clone())
+        .flush_timeout(Duration::from_secs(3600))
+        .backpressure(Duration::from_secs(3600), true)
+        .batch_records(1 << 20)
+        .batch_bytes(16 << 20)
+        .sink_queue(16)
+        .preallocated_producers(4)
+        .install()
+        .expect("the largest values are valid");
+    for i in 0..1_000u32 {
+        fapilog::info!(i, "within the limits");
+    }
+    assert!(fapilog::flush());
+    assert!(guard.shutdown());
+    assert_eq!(sink.lines().len(), 1_000);
+}

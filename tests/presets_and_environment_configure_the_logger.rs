@@ -102,11 +102,11 @@ fn the_environment_fills_in_what_the_code_left_unset() {
         matches!(
             e,
             Error::InvalidSetting {
-                setting: "capacity",
+                setting: "FAPILOG_CAPACITY",
                 ..
             }
-        ),
-        "{e}"
+        ) && e.to_string().contains("\"1000\""),
+        "a value that parses but is invalid names the variable: {e}"
     );
     drop(env);
     let env = Env::set(&[("FAPILOG_CAPACITY", "lots")]);
@@ -195,4 +195,37 @@ fn protected_levels_wait_instead_of_dropping_when_lossless() {
         s.dropped_at(fapilog::Level::Info) > 0,
         "the others were dropped: {s:?}"
     );
+}
+
+#[test]
+fn variables_with_values_that_parse_but_are_invalid_are_named() {
+    let _serial = serial();
+    // The last would install a logger whose flush and shutdown panic: one
+    // that installs is leaked, and the rest fail as already installed.
+    for (var, value) in [
+        ("FAPILOG_CAPACITY", "1000"),
+        ("FAPILOG_SLOT_SIZE", "100"),
+        ("FAPILOG_FLUSH_TIMEOUT_MS", "0"),
+        ("FAPILOG_BACKPRESSURE_WAIT_MS", "18446744073709551615"),
+        ("FAPILOG_FLUSH_TIMEOUT_MS", "18446744073709551615"),
+    ] {
+        let env = Env::set(&[(var, value)]);
+        let result = fapilog::builder()
+            .sink(Collect::new(Format::Flat))
+            .install();
+        drop(env);
+        let e = match result {
+            Ok(guard) => {
+                std::mem::forget(guard);
+                panic!("{var}={value} installed");
+            }
+            Err(e) => e,
+        };
+        let text = e.to_string();
+        assert!(
+            matches!(e, Error::InvalidSetting { setting, .. } if setting == var)
+                && text.contains(&format!("{value:?}")),
+            "{var}={value}: {text}"
+        );
+    }
 }

@@ -15,8 +15,10 @@
 //! | `FAPILOG_FALLBACK_DIR` | a file fallback in this directory | **overrides** the presets (on, and here); not a fallback sink set in code, nor `no_fallback()` |
 //!
 //! "Fills in" means: used when the code (or a preset it chose) did not set
-//! the setting. A value that does not parse fails `install()` with an error
-//! naming the variable and the value.
+//! the setting. A value that does not parse, or parses but is not a valid
+//! value of the setting (`FAPILOG_CAPACITY=1000`, no power of two;
+//! `FAPILOG_FLUSH_TIMEOUT_MS=0`, or more than an hour), fails `install()`
+//! with an error naming the variable and the value.
 //!
 //! `FAPILOG_FALLBACK_DIR` is a deploy-time switch: unless the code set a
 //! fallback sink (`LoggerBuilder::fallback`) or switched it off
@@ -80,6 +82,7 @@ impl LoggerBuilder {
         }
         if let (Some(v), true) = (get("FAPILOG_CAPACITY"), unset(self, "capacity")) {
             self.capacity = parse("FAPILOG_CAPACITY", &v, "a number of slots (a power of two)")?;
+            self.from_env.push(("capacity", "FAPILOG_CAPACITY", v));
         }
         if let (Some(v), true) = (get("FAPILOG_SLOT_SIZE"), unset(self, "slot_size")) {
             self.slot_size = parse(
@@ -87,6 +90,7 @@ impl LoggerBuilder {
                 &v,
                 "a number of bytes (a power of two)",
             )?;
+            self.from_env.push(("slot_size", "FAPILOG_SLOT_SIZE", v));
         }
         if unset(self, "backpressure") {
             if let Some(v) = get("FAPILOG_BACKPRESSURE_WAIT_MS") {
@@ -95,6 +99,8 @@ impl LoggerBuilder {
                     &v,
                     "milliseconds",
                 )?);
+                self.from_env
+                    .push(("backpressure", "FAPILOG_BACKPRESSURE_WAIT_MS", v));
             }
             if let Some(v) = get("FAPILOG_DROP_ON_FULL") {
                 self.drop_on_full = parse("FAPILOG_DROP_ON_FULL", &v, "true or false")?;
@@ -106,6 +112,8 @@ impl LoggerBuilder {
         ) {
             self.flush_timeout =
                 Duration::from_millis(parse("FAPILOG_FLUSH_TIMEOUT_MS", &v, "milliseconds")?);
+            self.from_env
+                .push(("flush_timeout", "FAPILOG_FLUSH_TIMEOUT_MS", v));
         }
         if let (Some(v), true) = (get("FAPILOG_SAMPLING_RATE"), unset(self, "sampling")) {
             let rate: f64 = parse("FAPILOG_SAMPLING_RATE", &v, "a rate from 0 to 1")?;

@@ -8,15 +8,15 @@
 //! | `level` / `directives` | `INFO` | lowest level recorded, or per-target levels in `RUST_LOG` syntax (see below; also the `max_level_*` features) |
 //! | `sink` | `Stdout::json()` if none | where records go; one thread per sink |
 //! | `fallback` | none; a rotating file in the `production` preset or with `FAPILOG_FALLBACK_DIR` | where a batch a sink failed to write goes instead of being dropped; its own thread |
-//! | `backpressure(wait, drop_on_full)` | `(50 ms, true)` | when a ring is full: wait up to `wait`, then drop and count (`true`) or keep waiting (`false`) |
-//! | `capacity` | 4096 | slots per producer ring (a power of two) |
+//! | `backpressure(wait, drop_on_full)` | `(50 ms, true)` | when a ring is full: wait up to `wait` (at most 1 hour), then drop and count (`true`) or keep waiting (`false`) |
+//! | `capacity` | 4096 | slots per producer ring (a power of two, at least 4; `capacity × slot_size` from 4 KiB to 4 GiB) |
 //! | `slot_size` | 128 | bytes per slot (a power of two, at least 32) |
 //! | `protected_levels` | `Some(ERROR)` | levels at and above never lose space to lower ones |
 //! | `protected_reserve` | capacity / 8 | slots only protected levels may fill |
-//! | `preallocated_producers` | 2 | rings allocated at install (more are made as threads log) |
-//! | `batch_records` / `batch_bytes` | 1024 / 256 KiB | hand-off size to sinks |
-//! | `sink_queue` | 16 | batches waiting per sink before it counts as full |
-//! | `flush_timeout` | 5 s | how long `flush()` and shutdown wait |
+//! | `preallocated_producers` | 2 | rings allocated at install (more are made as threads log); at most 1024, and at most 8 GiB of rings |
+//! | `batch_records` / `batch_bytes` | 1024 / 256 KiB | hand-off size to sinks; 1 to 1,048,576 records / 1 byte to 16 MiB |
+//! | `sink_queue` | 16 | batches waiting per sink before it counts as full; 1 to 1024, and at most 1 GiB of batches per queue (below) |
+//! | `flush_timeout` | 5 s | how long `flush()` and shutdown wait; above 0, at most 1 hour |
 //! | `pin_worker` | none | pin the worker thread to a core |
 //! | `timestamp_precision` | milliseconds | RFC 3339 fraction digits |
 //! | `service` / `environment` / `version` | `$FAPILOG_SERVICE` or `fapilog` / `$FAPILOG_ENV` or `dev` / `$FAPILOG_VERSION` or none | process fields (envelope `diagnostics`) |
@@ -39,6 +39,29 @@
 //!
 //! Memory: each thread that logs holds `capacity × slot_size` bytes (512 KiB
 //! with the defaults), allocated and touched on its first call.
+//!
+//! Limits: every setting has a range, and `install()` fails, naming the
+//! setting (or the environment variable it came from) and the range, for a
+//! value outside it, instead of panicking or aborting later. Besides the
+//! ranges in the table:
+//!
+//! - Durations: `flush_timeout` and the backpressure `wait` are at most
+//!   1 hour. Both become deadlines (`Instant::now()` plus the duration),
+//!   which must be representable; an hour is far beyond any flush a
+//!   healthy sink needs, and still a bound on how long a shutdown or a log
+//!   call can hang. A caller that should wait as long as it takes uses
+//!   `backpressure(wait, false)`, which blocks after `wait`.
+//! - Memory allocated at install: each sink format's lane (and the
+//!   fallback, if any) gets `sink_queue + 2` batches up front (those queued,
+//!   one being written, one filling), each with room for `2 × batch_bytes`
+//!   bytes and `batch_records` records (24 bytes each); that is at most
+//!   1 GiB a lane, which the default queue of 16 stays under with the
+//!   largest batches (18 × 56 MiB). `preallocated_producers` rings of
+//!   `capacity × slot_size` bytes, zeroed at install, take at most 8 GiB
+//!   (two rings of the largest size).
+//! - Filters: `Dedupe::max_entries` and `RateLimit::max_keys` are at most
+//!   1,048,576 (their tables are allocated at install, about 70 bytes an
+//!   entry).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -64,6 +87,25 @@ use crate::record::HEADER_LEN;
 use crate::ring::{RingShape, WaitPolicy};
 use crate::sink::{Format, Sink, Stdout};
 use crate::{clock, Error, Level};
+
+/// The longest `flush_timeout` and backpressure wait (see the module docs).
+const MAX_WAIT: Duration = Duration::from_secs(3600);
+/// The most records a batch may be asked to hold.
+const MAX_BATCH_RECORDS: usize = 1 << 20;
+/// The most bytes a batch may be asked to hold (it gets room for twice as
+/// many, for a last long line).
+const MAX_BATCH_BYTES: usize = 16 << 20;
+/// The most batches a sink's queue may hold.
+const MAX_SINK_QUEUE: usize = 1024;
+/// The most memory the batches of one lane (or the fallback) may reserve.
+const MAX_LANE_BYTES: u128 = 1 << 30;
+/// The most rings preallocated at install…
+const MAX_PREALLOCATED: usize = 1024;
+/// …and the most memory they may take.
+const MAX_PREALLOCATED_BYTES: u128 = 8 << 30;
+/// The most entries of a filter's table (`Dedupe::max_entries`,
+/// `RateLimit::max_keys`).
+const MAX_FILTER_ENTRIES: usize = 1 << 20;
 
 /// Starts configuring a logger. See [`LoggerBuilder`].
 pub fn builder() -> LoggerBuilder {
@@ -110,6 +152,10 @@ pub struct LoggerBuilder {
     /// Settings made in code (or by a preset the code chose): the
     /// environment does not fill these in.
     explicit: Vec<&'static str>,
+    /// Settings the environment filled in: (setting, variable, value as
+    /// given), so that a value that parses but is invalid is blamed on the
+    /// variable.
+    from_env: Vec<(&'static str, &'static str, String)>,
 }
 
 /// The fallback sink, as configured.
@@ -173,6 +219,7 @@ impl Default for LoggerBuilder {
             protected_lossless: false,
             default_sink: DefaultSink::Json,
             explicit: Vec::new(),
+            from_env: Vec::new(),
         }
     }
 }
@@ -318,6 +365,10 @@ impl LoggerBuilder {
     /// What a call does when its ring is full: wait up to `wait` for space,
     /// then drop the record and count it (`drop_on_full`), or keep waiting
     /// until there is space (lossless).
+    ///
+    /// `wait` is at most 1 hour; a longer one fails `install()` naming
+    /// `backpressure`. To wait as long as it takes, use `drop_on_full =
+    /// false`.
     pub fn backpressure(mut self, wait: Duration, drop_on_full: bool) -> Self {
         self.explicit.push("backpressure");
         self.wait = wait;
@@ -362,32 +413,37 @@ impl LoggerBuilder {
         self
     }
 
-    /// Rings allocated at install, before any thread logs.
+    /// Rings allocated at install, before any thread logs: at most 1024,
+    /// and at most 8 GiB of them (`rings × capacity × slot_size`).
     pub fn preallocated_producers(mut self, rings: usize) -> Self {
         self.preallocated = rings;
         self
     }
 
-    /// Records per hand-off to the sinks, at most.
+    /// Records per hand-off to the sinks, at most: 1 to 1,048,576.
     pub fn batch_records(mut self, records: usize) -> Self {
         self.explicit.push("batch_records");
         self.batch_records = records;
         self
     }
 
-    /// Bytes per hand-off to the sinks, roughly at most.
+    /// Bytes per hand-off to the sinks, roughly at most: 1 byte to 16 MiB.
     pub fn batch_bytes(mut self, bytes: usize) -> Self {
         self.batch_bytes = bytes;
         self
     }
 
-    /// Batches that may wait for each sink.
+    /// Batches that may wait for each sink: 1 to 1024, and the batches of
+    /// a queue (`(sink_queue + 2) × (2 × batch_bytes + 24 × batch_records)`
+    /// bytes, allocated at install) at most 1 GiB.
     pub fn sink_queue(mut self, batches: usize) -> Self {
         self.sink_queue = batches;
         self
     }
 
-    /// How long `flush()` and shutdown wait for the worker and sinks.
+    /// How long `flush()` and shutdown wait for the worker and sinks: more
+    /// than 0, at most 1 hour (a longer timeout fails `install()` naming
+    /// `flush_timeout`).
     pub fn flush_timeout(mut self, timeout: Duration) -> Self {
         self.explicit.push("flush_timeout");
         self.flush_timeout = timeout;
@@ -516,18 +572,32 @@ impl LoggerBuilder {
                 "a power of two of at least 32 bytes (a record header takes 24)",
             ));
         }
+        // The product is blamed on `capacity`, unless only the slot size
+        // came from the environment.
+        let (setting, value) =
+            if self.env_source("slot_size").is_some() && self.env_source("capacity").is_none() {
+                (
+                    "slot_size",
+                    format!("{} (× capacity {})", self.slot_size, self.capacity),
+                )
+            } else {
+                (
+                    "capacity",
+                    format!("{} (× slot_size {})", self.capacity, self.slot_size),
+                )
+            };
         let bytes = self.capacity.checked_mul(self.slot_size);
         if bytes.is_none_or(|b| b < 4096) {
             return Err(Error::invalid(
-                "capacity",
-                format!("{} (× slot_size {})", self.capacity, self.slot_size),
+                setting,
+                value,
                 "capacity × slot_size of at least 4 KiB",
             ));
         }
         if bytes.is_some_and(|b| b > 1 << 32) {
             return Err(Error::invalid(
-                "capacity",
-                format!("{} (× slot_size {})", self.capacity, self.slot_size),
+                setting,
+                value,
                 "capacity × slot_size of at most 4 GiB",
             ));
         }
@@ -559,20 +629,121 @@ impl LoggerBuilder {
         })
     }
 
+    /// Checks every setting. An error about a setting the environment
+    /// filled in names the variable and its value instead (see `env.rs`).
     fn validate(&self) -> Result<RingShape, Error> {
+        self.check().map_err(|e| self.blame_environment(e))
+    }
+
+    /// Where a setting's value came from, if from the environment: the
+    /// variable and the value as given.
+    fn env_source(&self, setting: &str) -> Option<(&'static str, &str)> {
+        self.from_env
+            .iter()
+            .rev()
+            .find(|(s, _, _)| *s == setting)
+            .map(|(_, var, raw)| (*var, raw.as_str()))
+    }
+
+    /// Renames an error about a setting the environment filled in after the
+    /// variable, with the value as given (and as the setting, when that
+    /// says more).
+    fn blame_environment(&self, e: Error) -> Error {
+        match e {
+            Error::InvalidSetting {
+                setting,
+                value,
+                expected,
+            } => match self.env_source(setting) {
+                Some((var, raw)) => Error::InvalidSetting {
+                    setting: var,
+                    value: if value == raw.trim() {
+                        format!("{raw:?}")
+                    } else {
+                        format!("{raw:?} ({setting} {value})")
+                    },
+                    expected,
+                },
+                None => Error::InvalidSetting {
+                    setting,
+                    value,
+                    expected,
+                },
+            },
+            other => other,
+        }
+    }
+
+    fn check(&self) -> Result<RingShape, Error> {
         let shape = self.shape()?;
+        if self.wait > MAX_WAIT {
+            return Err(Error::invalid(
+                "backpressure",
+                format!("wait {:?}", self.wait),
+                "a wait of at most 1 hour (3600000 ms); to wait as long as it takes, drop_on_full = false",
+            ));
+        }
+        if self.preallocated > MAX_PREALLOCATED {
+            return Err(Error::invalid(
+                "preallocated_producers",
+                self.preallocated,
+                "at most 1024 rings",
+            ));
+        }
+        let ring_bytes = (self.capacity * self.slot_size) as u128;
+        if self.preallocated as u128 * ring_bytes > MAX_PREALLOCATED_BYTES {
+            return Err(Error::invalid(
+                "preallocated_producers",
+                format!(
+                    "{} (× capacity {} × slot_size {})",
+                    self.preallocated, self.capacity, self.slot_size
+                ),
+                "at most 8 GiB of rings (preallocated_producers × capacity × slot_size)",
+            ));
+        }
         self.filters.validate()?;
-        if self.batch_records == 0 {
-            return Err(Error::invalid("batch_records", 0, "at least 1"));
+        self.check_filter_tables()?;
+        if !(1..=MAX_BATCH_RECORDS).contains(&self.batch_records) {
+            return Err(Error::invalid(
+                "batch_records",
+                self.batch_records,
+                "1 to 1048576 records",
+            ));
         }
-        if self.batch_bytes == 0 {
-            return Err(Error::invalid("batch_bytes", 0, "at least 1"));
+        if !(1..=MAX_BATCH_BYTES).contains(&self.batch_bytes) {
+            return Err(Error::invalid(
+                "batch_bytes",
+                self.batch_bytes,
+                "1 to 16777216 bytes (16 MiB)",
+            ));
         }
-        if self.sink_queue == 0 {
-            return Err(Error::invalid("sink_queue", 0, "at least 1"));
+        if !(1..=MAX_SINK_QUEUE).contains(&self.sink_queue) {
+            return Err(Error::invalid(
+                "sink_queue",
+                self.sink_queue,
+                "1 to 1024 batches",
+            ));
         }
-        if self.flush_timeout.is_zero() {
-            return Err(Error::invalid("flush_timeout", "0s", "a positive duration"));
+        // The batches the outbox allocates per lane at install (see
+        // `pipeline/outbox.rs`): the queue's, one being written, one filling.
+        let batch = 2 * self.batch_bytes as u128
+            + (self.batch_records * std::mem::size_of::<crate::sink::BatchRecord>()) as u128;
+        if (self.sink_queue as u128 + 2) * batch > MAX_LANE_BYTES {
+            return Err(Error::invalid(
+                "sink_queue",
+                format!(
+                    "{} (× batch_bytes {}, batch_records {})",
+                    self.sink_queue, self.batch_bytes, self.batch_records
+                ),
+                "batches of at most 1 GiB per queue ((sink_queue + 2) × (2 × batch_bytes + 24 × batch_records)); lower sink_queue, batch_bytes or batch_records",
+            ));
+        }
+        if self.flush_timeout.is_zero() || self.flush_timeout > MAX_WAIT {
+            return Err(Error::invalid(
+                "flush_timeout",
+                format!("{:?}", self.flush_timeout),
+                "a positive duration of at most 1 hour (3600000 ms)",
+            ));
         }
         if let Some(core) = self.pin_worker {
             let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -585,6 +756,30 @@ impl LoggerBuilder {
             }
         }
         Ok(shape)
+    }
+
+    /// The filters' tables are allocated at install: a size the machine
+    /// cannot hold would abort the process there.
+    fn check_filter_tables(&self) -> Result<(), Error> {
+        if let Some(d) = &self.filters.dedupe {
+            if d.max_entries > MAX_FILTER_ENTRIES {
+                return Err(Error::invalid(
+                    "dedupe.max_entries",
+                    d.max_entries,
+                    "1 to 1048576 entries",
+                ));
+            }
+        }
+        if let Some(r) = &self.filters.rate_limit {
+            if r.max_keys > MAX_FILTER_ENTRIES {
+                return Err(Error::invalid(
+                    "rate_limit.max_keys",
+                    r.max_keys,
+                    "1 to 1048576 keys",
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// The per-record work this builder's worker would do, without its
@@ -810,4 +1005,166 @@ fn hostname() -> String {
         .filter(|s| !s.is_empty())
         .or_else(|| std::env::var("HOSTNAME").ok())
         .unwrap_or_else(|| "unknown".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::filter::{Dedupe, RateLimit};
+
+    /// The setting and expected text of `validate()`'s error.
+    fn rejected(b: &LoggerBuilder) -> (&'static str, String, &'static str) {
+        match b.validate() {
+            Err(Error::InvalidSetting {
+                setting,
+                value,
+                expected,
+            }) => (setting, value, expected),
+            other => panic!("expected an invalid setting, got {other:?}"),
+        }
+    }
+
+    /// Limits whose absence would allocate more than a test machine has
+    /// (or abort the process) at install, so checked here, without it.
+    #[test]
+    fn what_install_would_allocate_is_bounded() {
+        // Three rings of 4 GiB, zeroed at install.
+        let b = builder()
+            .capacity(1 << 20)
+            .slot_size(1 << 12)
+            .preallocated_producers(3);
+        let (setting, _, expected) = rejected(&b);
+        assert_eq!(setting, "preallocated_producers");
+        assert!(expected.contains("8 GiB"), "{expected}");
+        let two = builder()
+            .capacity(1 << 20)
+            .slot_size(1 << 12)
+            .preallocated_producers(2);
+        assert!(two.validate().is_ok(), "two rings of the largest size");
+        assert!(builder().preallocated_producers(1024).validate().is_ok());
+
+        // 1026 batches of 16 MiB × 2 + 24 MiB.
+        let b = builder()
+            .sink_queue(1024)
+            .batch_bytes(16 << 20)
+            .batch_records(1 << 20);
+        let (setting, _, expected) = rejected(&b);
+        assert_eq!(setting, "sink_queue");
+        assert!(expected.contains("1 GiB"), "{expected}");
+        // The default queue with the largest batches: 18 × 56 MiB.
+        let b = builder().batch_bytes(16 << 20).batch_records(1 << 20);
+        assert!(b.validate().is_ok());
+        assert!(builder().sink_queue(1024).validate().is_ok());
+
+        // Tables of some 70 bytes an entry, allocated at install.
+        let b = builder().dedupe(Dedupe::new(Duration::from_secs(1)).max_entries(usize::MAX));
+        let (setting, _, expected) = rejected(&b);
+        assert_eq!(
+            (setting, expected),
+            ("dedupe.max_entries", "1 to 1048576 entries")
+        );
+        let b = builder().rate_limit(RateLimit::new(1.0, 1).per_key("k").max_keys((1 << 20) + 1));
+        let (setting, _, expected) = rejected(&b);
+        assert_eq!(
+            (setting, expected),
+            ("rate_limit.max_keys", "1 to 1048576 keys")
+        );
+        let b = builder()
+            .dedupe(Dedupe::new(Duration::from_secs(1)).max_entries(1 << 20))
+            .rate_limit(RateLimit::new(1.0, 1).per_key("k").max_keys(1 << 20));
+        assert!(b.validate().is_ok());
+    }
+
+    /// `apply_env` with these variables set, then `validate()`.
+    fn with_env(b: LoggerBuilder, vars: &[(&str, &str)]) -> Result<RingShape, Error> {
+        let mut b = b;
+        b.apply_env(&|name| {
+            vars.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        })?;
+        b.validate()
+    }
+
+    #[test]
+    fn values_from_the_environment_that_parse_but_are_invalid_name_the_variable() {
+        // (variable, value, how the error shows the value)
+        let cases = [
+            ("FAPILOG_CAPACITY", "1000", "\"1000\""),
+            ("FAPILOG_CAPACITY", "2", "\"2\""),
+            ("FAPILOG_SLOT_SIZE", "100", "\"100\""),
+            // 4096 slots of 2 MiB: 8 GiB.
+            (
+                "FAPILOG_SLOT_SIZE",
+                "2097152",
+                "\"2097152\" (slot_size 2097152 (× capacity 4096))",
+            ),
+            ("FAPILOG_FLUSH_TIMEOUT_MS", "0", "\"0\" (flush_timeout 0ns)"),
+            (
+                "FAPILOG_FLUSH_TIMEOUT_MS",
+                "18446744073709551615",
+                "\"18446744073709551615\"",
+            ),
+            ("FAPILOG_FLUSH_TIMEOUT_MS", "3600001", "\"3600001\""),
+            (
+                "FAPILOG_BACKPRESSURE_WAIT_MS",
+                "18446744073709551615",
+                "\"18446744073709551615\"",
+            ),
+        ];
+        for (variable, value, shown) in cases {
+            match with_env(builder(), &[(variable, value)]) {
+                Err(e @ Error::InvalidSetting { setting, .. }) => {
+                    assert_eq!(setting, variable, "{e}");
+                    assert!(e.to_string().contains(shown), "{shown} in {e}");
+                }
+                other => panic!("{variable}={value}: {other:?}"),
+            }
+        }
+        // The largest values are fine.
+        let ok = with_env(
+            builder(),
+            &[
+                ("FAPILOG_FLUSH_TIMEOUT_MS", "3600000"),
+                ("FAPILOG_BACKPRESSURE_WAIT_MS", "3600000"),
+            ],
+        );
+        assert!(ok.is_ok(), "{ok:?}");
+        // A setting made in code is blamed on the code, the variable unread…
+        let e = with_env(builder().capacity(1000), &[("FAPILOG_CAPACITY", "1000")]);
+        assert!(
+            matches!(
+                e,
+                Err(Error::InvalidSetting {
+                    setting: "capacity",
+                    ..
+                })
+            ),
+            "{e:?}"
+        );
+        // …and a product of a setting from the code and one from the
+        // environment on the variable.
+        let e = with_env(builder().capacity(64), &[("FAPILOG_SLOT_SIZE", "32")]);
+        assert!(
+            matches!(
+                e,
+                Err(Error::InvalidSetting {
+                    setting: "FAPILOG_SLOT_SIZE",
+                    ..
+                })
+            ),
+            "{e:?}"
+        );
+        let e = with_env(builder().slot_size(32), &[("FAPILOG_CAPACITY", "64")]);
+        assert!(
+            matches!(
+                e,
+                Err(Error::InvalidSetting {
+                    setting: "FAPILOG_CAPACITY",
+                    ..
+                })
+            ),
+            "{e:?}"
+        );
+    }
 }

@@ -75,7 +75,9 @@ impl WaitPolicy {
                     return true;
                 }
             }
-            let deadline = Instant::now() + self.wait;
+            // A wait too long to be a deadline (`Duration::MAX`, say) has
+            // none: it waits as long as it takes, as a blocking policy does.
+            let deadline = Instant::now().checked_add(self.wait);
             let mut parked = false;
             loop {
                 // SeqCst pairs with the worker's store of `head` and load of
@@ -84,17 +86,13 @@ impl WaitPolicy {
                 if ready() && (!parked || self.drop_on_full || roomy()) {
                     return true;
                 }
-                let now = Instant::now();
-                let left = deadline.saturating_duration_since(now);
-                if left.is_zero() && self.drop_on_full {
-                    return false;
-                }
                 // Until the deadline, slices end with it; after it (blocking
-                // from then on), a whole slice.
-                let slice = if left.is_zero() {
-                    PARK_SLICE
-                } else {
-                    left.clamp(MIN_SLICE, PARK_SLICE)
+                // from then on), or without one, a whole slice.
+                let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+                let slice = match left {
+                    Some(left) if left.is_zero() && self.drop_on_full => return false,
+                    Some(left) if !left.is_zero() => left.clamp(MIN_SLICE, PARK_SLICE),
+                    _ => PARK_SLICE,
                 };
                 let mut guard = SPACE_LOCK.lock();
                 SPACE.wait_for(&mut guard, slice);
@@ -118,4 +116,30 @@ static SPACE: parking_lot::Condvar = parking_lot::Condvar::new();
 pub(crate) fn wake_waiting_producers() {
     let _guard = SPACE_LOCK.lock();
     SPACE.notify_all();
+}
+
+#[cfg(all(test, not(fapilog_loom)))]
+mod tests {
+    use super::*;
+
+    /// A wait too long to add to `Instant::now()` waits without a deadline
+    /// instead of panicking (the builder caps the wait at an hour, so only
+    /// a policy made here gets this far).
+    #[test]
+    fn a_wait_too_long_for_a_deadline_waits_until_space_comes() {
+        for drop_on_full in [true, false] {
+            let policy = WaitPolicy {
+                wait: Duration::MAX,
+                drop_on_full,
+            };
+            let waiting = AtomicBool::new(false);
+            let mut polls = 0;
+            // Space comes after a few parked slices.
+            let ready = || {
+                polls += 1;
+                polls > 50
+            };
+            assert!(policy.wait(&waiting, ready, || true), "{policy:?}");
+        }
+    }
 }
