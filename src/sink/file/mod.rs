@@ -67,6 +67,14 @@ const GZIP_FEATURE_OFF: &str =
 /// files named like the rotated files of this sink's file name: never the
 /// current file, never anything else in the directory.
 ///
+/// With [`File::gzip`], a rotated file still waiting for compression counts
+/// towards `keep_files` as the one file it will be, but not towards
+/// `keep_bytes`, since its compressed size is not known yet: a burst of
+/// rotations never deletes files for the raw size they have only until
+/// they are compressed. Meanwhile the directory may hold more than
+/// `keep_bytes`; retention after the last compression brings it back
+/// within. A file whose compression failed counts by its size on disk.
+///
 /// # Compression
 ///
 /// With [`File::gzip`] (cargo feature `gzip`, on by default) each rotated
@@ -74,6 +82,13 @@ const GZIP_FEATURE_OFF: &str =
 /// large file never holds up writing; retention runs after it, on the same
 /// thread. [`Sink::close`] waits for pending compressions. A file is only
 /// deleted once its `.gz` is complete and synced to disk.
+///
+/// A compression that fails (reported by the next [`Sink::flush`] or
+/// [`Sink::close`]) leaves the rotated file as it was; it is tried again at
+/// the next rotation. [`Sink::open`] picks up what an earlier run left: it
+/// compresses rotated files left uncompressed (the run stopped first, or
+/// their compression failed) and deletes the `<rotated name>.gz.tmp` of a
+/// compression cut short (without gzip too: such a file is never complete).
 ///
 /// # Errors
 ///
@@ -326,6 +341,12 @@ impl File {
             }),
             path,
         });
+        if let Some(current) = &mut self.current {
+            // What an earlier run left: not a reason to fail the install.
+            if let Err(e) = current.housekeeper.resume() {
+                self.deferred.get_or_insert(e);
+            }
+        }
         Ok(())
     }
 
