@@ -325,14 +325,17 @@ fn a_file_left_from_an_earlier_period_is_rotated_at_the_first_write() {
     assert_eq!(read(&dir.join("app.log")), joined(&lines(0, 1)));
 }
 
-/// Files in the directory retention must never touch.
-const UNRELATED: [&str; 6] = [
+/// Files in the directory retention must never touch. (A rotated name of
+/// `app.log` ending in `.gz.tmp` is a leftover of this sink's own, removed
+/// at open: see `a_stale_gz_tmp_is_removed_at_open`.)
+const UNRELATED: [&str; 7] = [
     "notes.txt",
     "app.log.bak",
     "app.old.log",
     "other.20200101T000000.log",
     "app.20200101T000000.txt",
-    "app.20200101T000000.log.gz.tmp",
+    "other.20200101T000000.log.gz.tmp",
+    "app.log.gz.tmp",
 ];
 
 fn add_unrelated(dir: &Path) {
@@ -468,6 +471,197 @@ fn gzip_with_retention_counts_compressed_files() {
     assert_eq!(all_text(&dir), joined(&all[700..]));
 }
 
+/// A burst of rotations, faster than the helper thread compresses them:
+/// retention by bytes judges every rotated file by its compressed size, so
+/// it never deletes one still waiting for compression for its raw size.
+#[cfg(feature = "gzip")]
+#[test]
+fn gzip_with_byte_retention_keeps_files_queued_for_compression() {
+    for keep_files in [None, Some(3)] {
+        let tmp = scratch("gzip-keep-bytes");
+        let dir = tmp.0.clone();
+        add_unrelated(&dir);
+        let keep = 200 << 10;
+        let mut sink = File::new(&dir)
+            .file_name("app.log")
+            .rotate_bytes(256 << 10)
+            .gzip()
+            .keep_bytes(keep);
+        if let Some(n) = keep_files {
+            sink = sink.keep_files(n);
+        }
+        sink.open().unwrap();
+        // 1.6 MB in one go: 6 rotated files of 256 KiB, each about 37 KB
+        // compressed, so 5 of them fit in 200 KiB.
+        let all = lines(0, 100_000);
+        for chunk in all.chunks(1000) {
+            write(&mut sink, chunk);
+        }
+        sink.close().unwrap();
+
+        let names = dir_listing(&dir);
+        let files = rotated(&dir);
+        let sizes: Vec<u64> = files
+            .iter()
+            .map(|f| fs::metadata(f).unwrap().len())
+            .collect();
+        let total: u64 = sizes.iter().sum();
+        let what = format!("keep_files {keep_files:?}: {names:?} {sizes:?}");
+        for file in &files {
+            assert!(file.to_str().unwrap().ends_with(".log.gz"), "{what}");
+        }
+        assert!(total <= keep, "{what}");
+        match keep_files {
+            Some(n) => assert_eq!(files.len(), n, "{what}"),
+            // Deleted only what had to go: one more file would not fit.
+            None => assert!(
+                files.len() == 6 || total + sizes.iter().min().unwrap() > keep,
+                "{what}"
+            ),
+        }
+        // The newest lines, none missing: the rotated files kept, then the
+        // current file.
+        let text = all_text(&dir);
+        assert!(joined(&all).ends_with(&text), "{what}");
+        assert_eq!(names.len(), UNRELATED.len() + files.len() + 1, "{what}");
+        assert_unrelated_untouched(&dir);
+    }
+}
+
+/// A `.gz.tmp` of one of its rotated names is what a compression cut short
+/// (a crash, a kill) leaves: the sink removes it at open, with or without
+/// gzip, and nothing else.
+#[test]
+fn a_stale_gz_tmp_is_removed_at_open() {
+    let gzip = [false, cfg!(feature = "gzip")];
+    for (i, gzip) in gzip.into_iter().enumerate() {
+        let tmp = scratch(&format!("stale-tmp-{i}"));
+        let dir = tmp.0.clone();
+        add_unrelated(&dir);
+        let stale = [
+            "app.20261121T101500.log.gz.tmp",
+            "app.20261121T101500.2.log.gz.tmp",
+        ];
+        for name in stale {
+            fs::write(dir.join(name), b"\x1f\x8b half a gzip stream").unwrap();
+        }
+        let mut sink = File::new(&dir).file_name("app.log").rotate_bytes(1 << 20);
+        if gzip {
+            sink = sink.gzip();
+        }
+        sink.open().unwrap();
+        write(&mut sink, &lines(0, 1));
+        sink.close().unwrap();
+        for name in stale {
+            assert!(
+                !dir.join(name).exists(),
+                "gzip {gzip}: {name} is still there"
+            );
+        }
+        assert_unrelated_untouched(&dir);
+        assert_eq!(dir_listing(&dir).len(), UNRELATED.len() + 1);
+    }
+}
+
+fn gzipped(text: &str) -> Vec<u8> {
+    use std::io::Write;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(text.as_bytes()).unwrap();
+    gz.finish().unwrap()
+}
+
+/// Rotated files an earlier run left uncompressed (it stopped first, or its
+/// compression failed) are compressed by the next run, from its open.
+#[cfg(feature = "gzip")]
+#[test]
+fn rotated_files_left_uncompressed_are_compressed_at_open() {
+    let tmp = scratch("leftovers");
+    let dir = tmp.0.clone();
+    add_unrelated(&dir);
+    let all = lines(0, 21);
+    let leftovers = || {
+        fs::write(dir.join("app.20261121T101500.log"), joined(&all[..10])).unwrap();
+        // Stopped after its `.gz` was complete, before deleting the original.
+        fs::write(dir.join("app.20261121T101600.log"), joined(&all[10..20])).unwrap();
+        fs::write(
+            dir.join("app.20261121T101600.log.gz"),
+            gzipped(&joined(&all[10..20])),
+        )
+        .unwrap();
+        fs::write(dir.join("app.log"), joined(&all[20..])).unwrap();
+    };
+
+    // Without gzip they are left as they are.
+    leftovers();
+    let mut sink = File::new(&dir).file_name("app.log").rotate_bytes(1 << 20);
+    sink.open().unwrap();
+    sink.close().unwrap();
+    assert_eq!(dir_listing(&dir).len(), UNRELATED.len() + 4);
+
+    let mut sink = File::new(&dir)
+        .file_name("app.log")
+        .rotate_bytes(1 << 20)
+        .gzip();
+    sink.open().unwrap();
+    sink.close().unwrap(); // waits for the compressions
+    assert_eq!(
+        file_names(&rotated(&dir)),
+        ["app.20261121T101500.log.gz", "app.20261121T101600.log.gz"]
+    );
+    assert_eq!(all_text(&dir), joined(&all));
+    assert_unrelated_untouched(&dir);
+    assert_eq!(dir_listing(&dir).len(), UNRELATED.len() + 3);
+}
+
+/// A compression that fails is reported (by a flush or the close), the file
+/// stays as it was, and the next rotation tries again.
+#[cfg(feature = "gzip")]
+#[test]
+fn a_failed_compression_is_reported_and_retried_at_the_next_rotation() {
+    let tmp = scratch("gzip-retry");
+    let dir = tmp.0.clone();
+    let clock = FakeClock::at(T0);
+    let mut sink = clock.install(
+        File::new(&dir)
+            .file_name("app.log")
+            .rotate_bytes(160)
+            .gzip(),
+    );
+    sink.open().unwrap();
+    // A directory where compressing the first rotated file must create its
+    // temporary file: that compression fails.
+    let blocker = dir.join("app.20261121T101500.log.gz.tmp");
+    fs::create_dir(&blocker).unwrap();
+    let all = lines(0, 30); // 10 lines, 160 bytes, a file
+    write(&mut sink, &all[..10]);
+    write(&mut sink, &all[10..20]); // rotates app.20261121T101500.log
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let err = loop {
+        match sink.flush() {
+            Err(e) => break e,
+            Ok(()) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(5))
+            }
+            Ok(()) => panic!("the failed compression was never reported"),
+        }
+    };
+    assert!(err.to_string().contains("cannot compress"), "{err}");
+    assert_eq!(
+        read(&dir.join("app.20261121T101500.log")),
+        joined(&all[..10])
+    );
+
+    fs::remove_dir(&blocker).unwrap();
+    write(&mut sink, &all[20..]); // rotates app.20261121T101500.1.log
+    sink.close().unwrap();
+    assert_eq!(
+        file_names(&rotated(&dir)),
+        ["app.20261121T101500.log.gz", "app.20261121T101500.1.log.gz"]
+    );
+    assert_eq!(all_text(&dir), joined(&all));
+    assert_eq!(dir_listing(&dir).len(), 3);
+}
+
 #[cfg(not(feature = "gzip"))]
 #[test]
 fn gzip_without_the_feature_fails_open_with_an_explanation() {
@@ -553,25 +747,28 @@ fn appending_keeps_existing_content_and_counts_its_size() {
 /// `/dev/full` fails every write with "no space left on device".
 #[cfg(target_os = "linux")]
 #[test]
-fn write_errors_are_returned_and_the_sink_stays_usable() {
+fn write_errors_are_returned_by_write_batch_and_the_sink_stays_usable() {
     if !Path::new("/dev/full").exists() {
         return;
     }
     let mut sink = File::new("/dev").file_name("full");
     sink.open().unwrap();
-    // A batch larger than the write buffer goes straight to the device.
+    // Every batch, large or small, reaches the file before `write_batch`
+    // returns, so its failure is the batch's: the worker counts the batch
+    // lost, or hands it to the fallback.
     let big = batch_of(&lines(0, 10_000));
-    let err = sink.write_batch(&big).unwrap_err();
-    assert_eq!(err.raw_os_error(), Some(libc_enospc()));
-    // A small batch is buffered; the failure shows at flush, again and again.
-    sink.write_batch(&batch_of(&lines(0, 1))).unwrap();
-    assert!(sink.flush().is_err());
-    assert!(sink.write_batch(&big).is_err());
-    assert!(sink.flush().is_err());
-    assert!(sink.close().is_err());
+    let small = batch_of(&lines(0, 1));
+    for batch in [&big, &small, &small, &big] {
+        let err = sink.write_batch(batch).unwrap_err();
+        assert_eq!(err.raw_os_error(), Some(libc_enospc()));
+    }
+    // Nothing was kept back for a later flush or close to lose.
+    sink.flush().unwrap();
+    sink.close().unwrap();
     // Closed and reopened, it works as before.
     sink.open().unwrap();
-    assert!(sink.write_batch(&big).is_err());
+    assert!(sink.write_batch(&small).is_err());
+    sink.close().unwrap();
 }
 
 #[cfg(target_os = "linux")]

@@ -2,11 +2,12 @@
 //! gzip of rotated files. Its behaviour is documented on the type, since
 //! this module is private.
 //!
-//! One job per submodule: `rotation` (schedule, UTC boundaries and
-//! timestamps), `naming` (building and recognizing rotated names),
-//! `retention` (what to delete), `housekeeping` (gzip on a helper thread,
-//! then retention).
+//! One job per submodule: `append` (writing a batch through, whole or not
+//! at all), `rotation` (schedule, UTC boundaries and timestamps), `naming`
+//! (building and recognizing rotated names), `retention` (what to delete),
+//! `housekeeping` (gzip on a helper thread, then retention).
 
+mod append;
 mod housekeeping;
 mod naming;
 mod retention;
@@ -15,18 +16,16 @@ mod rotation;
 pub use rotation::Rotation;
 
 use super::{Batch, Format, Sink};
+use append::Appender;
 use housekeeping::{Housekeeper, Policy};
 use naming::{with_suffix, Naming, GZ};
 use retention::Retention;
 use rotation::unix_secs;
 use std::fmt;
 use std::fs::{self, OpenOptions};
-use std::io::{self, BufWriter, Write};
+use std::io;
 use std::path::{is_separator, Path, PathBuf};
 use std::time::SystemTime;
-
-/// Capacity of the write buffer; larger batches bypass it.
-const BUFFER: usize = 64 * 1024;
 
 #[cfg(not(feature = "gzip"))]
 const GZIP_FEATURE_OFF: &str =
@@ -36,7 +35,10 @@ const GZIP_FEATURE_OFF: &str =
 /// Writes records to a file, with optional rotation, retention and gzip.
 ///
 /// [`File`] appends batches to one **current file** whose name never changes
-/// (`logs/app.log`), so `tail -F` and log shippers can follow it.
+/// (`logs/app.log`), so `tail -F` and log shippers can follow it. Each batch
+/// is in the file (handed to the kernel: the sink does not `fsync`) when
+/// [`Sink::write_batch`] returns; nothing is held back in the sink for a
+/// later flush.
 ///
 /// # Rotation
 ///
@@ -65,6 +67,14 @@ const GZIP_FEATURE_OFF: &str =
 /// files named like the rotated files of this sink's file name: never the
 /// current file, never anything else in the directory.
 ///
+/// With [`File::gzip`], a rotated file still waiting for compression counts
+/// towards `keep_files` as the one file it will be, but not towards
+/// `keep_bytes`, since its compressed size is not known yet: a burst of
+/// rotations never deletes files for the raw size they have only until
+/// they are compressed. Meanwhile the directory may hold more than
+/// `keep_bytes`; retention after the last compression brings it back
+/// within. A file whose compression failed counts by its size on disk.
+///
 /// # Compression
 ///
 /// With [`File::gzip`] (cargo feature `gzip`, on by default) each rotated
@@ -73,13 +83,35 @@ const GZIP_FEATURE_OFF: &str =
 /// thread. [`Sink::close`] waits for pending compressions. A file is only
 /// deleted once its `.gz` is complete and synced to disk.
 ///
+/// A compression that fails (reported by the next [`Sink::flush`] or
+/// [`Sink::close`]) leaves the rotated file as it was; it is tried again at
+/// the next rotation. [`Sink::open`] picks up what an earlier run left: it
+/// compresses rotated files left uncompressed (the run stopped first, or
+/// their compression failed) and deletes the `<rotated name>.gz.tmp` of a
+/// compression cut short (without gzip too: such a file is never complete).
+///
 /// # Errors
 ///
-/// An I/O error while writing a batch is returned (the worker counts it and
-/// the batch as dropped) and the sink stays usable: the next batch tries
-/// again. Errors of rotation, compression and retention do not lose the
-/// batch at hand (it goes to the current file) and are returned by the next
-/// [`Sink::flush`] or [`Sink::close`].
+/// An I/O error while writing a batch (a full disk) is returned by
+/// [`Sink::write_batch`]: the worker counts it, and sends the batch to the
+/// logger's fallback sink or counts its records dropped (`SinkError`), never
+/// delivered. The sink stays usable: the next batch tries again.
+///
+/// A batch is in the file whole or not at all: when a write fails part way
+/// (the disk filled up mid-batch), the part written is cut off again
+/// (`ftruncate`), so no line is both in the file and in the fallback, and no
+/// partial line is left. Should that fail too (or another process appended
+/// to the file meanwhile, which is then left alone), the lines written stay
+/// in the file while the batch counts as failed (so it may reach the
+/// fallback too: counted lost or rescued, never counted delivered and
+/// lost), and a partial last line is ended with a newline before the next
+/// write, so it never glues onto the next record.
+///
+/// Errors of rotation, compression and retention do not lose the batch at
+/// hand (it goes to the current file) and are returned by the next
+/// [`Sink::flush`] or [`Sink::close`]. Errors the file system only reports
+/// at write-back (some network file systems) are not seen: the sink does
+/// not `fsync`.
 ///
 /// # Example
 ///
@@ -309,6 +341,12 @@ impl File {
             }),
             path,
         });
+        if let Some(current) = &mut self.current {
+            // What an earlier run left: not a reason to fail the install.
+            if let Err(e) = current.housekeeper.resume() {
+                self.deferred.get_or_insert(e);
+            }
+        }
         Ok(())
     }
 
@@ -323,9 +361,9 @@ impl File {
 
 impl Current {
     /// Renames the current file away and starts a new one. `Err` only when
-    /// buffered data could not be written (the batch must not be written
-    /// either); other failures go to `deferred` and writing carries on in
-    /// the current file.
+    /// a partial line left by a failed write could not be ended (the batch
+    /// must not be written either); other failures go to `deferred` and
+    /// writing carries on in the current file.
     fn rotate(
         &mut self,
         c: &Config,
@@ -338,14 +376,13 @@ impl Current {
         } else {
             now
         };
-        if self.out.size == 0 {
+        if self.out.size() == 0 {
             // Nothing to rotate away: the current file just begins anew.
             self.started = started;
             self.next_boundary = c.rotation.next_boundary(now);
             return Ok(());
         }
         self.out.end_torn_line()?;
-        self.out.flush()?;
 
         let secs = unix_secs(self.started);
         let mut counter = match self.last_rotated {
@@ -398,71 +435,6 @@ impl Current {
     }
 }
 
-/// Appends whole lines to a writer, keeping count of the bytes, and makes
-/// sure a failed write never glues a partial line to the next one.
-struct Appender<W: Write> {
-    out: BufWriter<W>,
-    /// Bytes in the destination, counting those still buffered.
-    size: u64,
-    /// A failed direct write left a partial line: end it before writing on.
-    torn: bool,
-}
-
-impl<W: Write> Appender<W> {
-    fn new(out: W, size: u64) -> Appender<W> {
-        Appender {
-            out: BufWriter::with_capacity(BUFFER, out),
-            size,
-            torn: false,
-        }
-    }
-
-    /// Appends `bytes` (whole lines). Small batches go through the buffer;
-    /// one as large as the buffer is written directly, after it.
-    fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
-        self.end_torn_line()?;
-        if bytes.len() < self.out.capacity() {
-            // On error `BufWriter` keeps what it could not write and copies
-            // none of `bytes`: nothing is torn, the next write retries.
-            self.out.write_all(bytes)?;
-            self.size += bytes.len() as u64;
-            return Ok(());
-        }
-        self.out.flush()?;
-        let mut rest = bytes;
-        while !rest.is_empty() {
-            let error = match self.out.get_mut().write(rest) {
-                Ok(0) => io::Error::from(io::ErrorKind::WriteZero),
-                Ok(n) => {
-                    rest = &rest[n..];
-                    self.size += n as u64;
-                    continue;
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => e,
-            };
-            let written = bytes.len() - rest.len();
-            self.torn = written > 0 && bytes[written - 1] != b'\n';
-            return Err(error);
-        }
-        Ok(())
-    }
-
-    /// Ends the partial line a failed direct write left, if any.
-    fn end_torn_line(&mut self) -> io::Result<()> {
-        if self.torn {
-            self.out.write_all(b"\n")?;
-            self.size += 1;
-            self.torn = false;
-        }
-        Ok(())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.out.flush()
-    }
-}
-
 impl Sink for File {
     fn name(&self) -> &str {
         &self.name
@@ -501,18 +473,17 @@ impl Sink for File {
         }
         let len = bytes.len() as u64;
         if c.rotate_bytes > 0
-            && current.out.size > 0
-            && current.out.size.saturating_add(len) > c.rotate_bytes
+            && current.out.size() > 0
+            && current.out.size().saturating_add(len) > c.rotate_bytes
         {
             current.rotate(c, (c.clock)(), false, &mut self.deferred)?;
         }
         current.out.write(bytes)
     }
 
+    /// Batches are written through: only reports errors of rotation and
+    /// housekeeping since the last call.
     fn flush(&mut self) -> io::Result<()> {
-        if let Some(current) = &mut self.current {
-            current.out.flush()?;
-        }
         self.take_deferred()
     }
 
@@ -520,11 +491,10 @@ impl Sink for File {
         let Some(mut current) = self.current.take() else {
             return self.deferred.take().map_or(Ok(()), Err);
         };
-        let flushed = current.out.flush();
         let finished = current.housekeeper.finish();
         drop(current);
         let deferred = self.deferred.take().map_or(Ok(()), Err);
-        flushed.and(finished).and(deferred)
+        finished.and(deferred)
     }
 }
 
@@ -574,117 +544,6 @@ fn invalid(setting: &str, value: impl fmt::Display, expected: &str) -> io::Error
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Takes bytes until `room` of them are stored, then fails like a full disk.
-    struct Flaky {
-        data: Vec<u8>,
-        room: usize,
-    }
-
-    impl Write for Flaky {
-        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-            let free = self.room.saturating_sub(self.data.len());
-            if free == 0 {
-                return Err(io::Error::other("no space left"));
-            }
-            let n = buf.len().min(free);
-            self.data.extend_from_slice(&buf[..n]);
-            Ok(n)
-        }
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
-    }
-
-    fn appender(room: usize) -> Appender<Flaky> {
-        Appender::new(
-            Flaky {
-                data: Vec::new(),
-                room,
-            },
-            0,
-        )
-    }
-
-    /// `n` lines of 17 bytes, so a page-sized cut falls inside a line.
-    fn lines(tag: char, n: usize) -> Vec<u8> {
-        // `{tag}-line-{i:09}\n`, built by hand: formatting thousands of lines
-        // takes minutes under miri.
-        let mut out = Vec::with_capacity(n * 17);
-        for i in 0..n {
-            let mut line = *b"?-line-000000000\n";
-            line[0] = tag as u8;
-            let mut v = i;
-            for digit in line[7..16].iter_mut().rev() {
-                *digit = b'0' + (v % 10) as u8;
-                v /= 10;
-            }
-            out.extend_from_slice(&line);
-        }
-        out
-    }
-
-    #[test]
-    fn a_torn_direct_write_is_ended_before_the_next_batch() {
-        let mut a = appender(100);
-        let big = lines('a', 5_000); // larger than the buffer: written directly
-        assert!(a.write(&big).is_err());
-        assert!(a.torn, "100 bytes is not a whole number of 17-byte lines");
-        a.out.get_mut().room = usize::MAX; // space again
-        let next = lines('b', 2);
-        a.write(&next).unwrap();
-        a.flush().unwrap();
-        let data = &a.out.get_ref().data;
-        assert_eq!(&data[..100], &big[..100]);
-        assert_eq!(&data[100..], [&b"\n"[..], &next].concat());
-        assert_eq!(a.size, data.len() as u64);
-    }
-
-    #[test]
-    fn a_failed_direct_write_on_a_line_boundary_adds_nothing() {
-        let mut a = appender(17 * 3);
-        assert!(a.write(&lines('a', 5_000)).is_err());
-        assert!(!a.torn);
-        a.out.get_mut().room = usize::MAX;
-        a.write(&lines('b', 1)).unwrap();
-        a.flush().unwrap();
-        assert_eq!(
-            a.out.get_ref().data,
-            [&lines('a', 3)[..], &lines('b', 1)].concat()
-        );
-    }
-
-    #[test]
-    fn buffered_lines_survive_a_failed_flush_exactly_once() {
-        let first = lines('a', 10);
-        let second = lines('b', 10);
-        let mut a = appender(first.len() + 5); // the flush stops inside `second`
-        a.write(&first).unwrap();
-        a.write(&second).unwrap();
-        assert!(a.flush().is_err());
-        assert!(a.flush().is_err());
-        a.out.get_mut().room = usize::MAX;
-        a.flush().unwrap();
-        let third = lines('c', 1);
-        a.write(&third).unwrap();
-        a.flush().unwrap();
-        assert_eq!(a.out.get_ref().data, [&first[..], &second, &third].concat());
-        assert_eq!(a.size, a.out.get_ref().data.len() as u64);
-    }
-
-    #[test]
-    fn a_batch_that_finds_the_buffer_unflushable_is_not_written() {
-        let mut a = appender(0);
-        let small = lines('a', 3_000); // 51 000 bytes: buffered
-        a.write(&small).unwrap();
-        // The next batch needs room in the buffer, and flushing fails: the
-        // batch is refused whole (the worker counts it dropped).
-        assert!(a.write(&lines('b', 2_000)).is_err());
-        a.out.get_mut().room = usize::MAX;
-        a.write(&lines('c', 1)).unwrap();
-        a.flush().unwrap();
-        assert_eq!(a.out.get_ref().data, [&small[..], &lines('c', 1)].concat());
-    }
 
     #[test]
     fn file_is_a_sink_for_any_thread() {

@@ -9,6 +9,9 @@ use std::path::{Path, PathBuf};
 /// Suffix of compressed rotated files.
 pub(super) const GZ: &str = ".gz";
 
+/// Suffix of a `.gz` being written; renamed away once complete.
+pub(super) const TMP: &str = ".tmp";
+
 /// Builds and parses the rotated names of one current file name.
 #[derive(Clone, Debug)]
 pub(super) struct Naming {
@@ -57,11 +60,16 @@ impl Naming {
     /// The [`Age`] of `name` if it is one of our rotated files (compressed or
     /// not), `None` for every other name.
     pub(super) fn parse(&self, name: &str) -> Option<Age> {
+        self.parse_uncompressed(name)
+            .or_else(|| self.parse_uncompressed(name.strip_suffix(GZ)?))
+    }
+
+    /// The [`Age`] of `name` if it is one of our rotated files, not
+    /// compressed.
+    pub(super) fn parse_uncompressed(&self, name: &str) -> Option<Age> {
         let rest = name.strip_prefix(self.stem.as_str())?.strip_prefix('.')?;
         let (stamp, rest) = (rest.get(..15)?, rest.get(15..)?);
-        let ext = self.ext.as_str();
-        let rest = (rest.strip_suffix(GZ).and_then(|r| r.strip_suffix(ext)))
-            .or_else(|| rest.strip_suffix(ext))?;
+        let rest = rest.strip_suffix(self.ext.as_str())?;
         let counter = match rest.strip_prefix('.') {
             None if rest.is_empty() => 0,
             Some(digits) if is_digits(digits) && !digits.starts_with('0') => digits.parse().ok()?,
@@ -75,6 +83,13 @@ impl Naming {
             stamp: date.parse::<u64>().ok()? * 1_000_000 + time.parse::<u64>().ok()?,
             counter,
         })
+    }
+
+    /// True for the temporary file of a compression of one of our rotated
+    /// files: `<rotated name>.gz.tmp`.
+    pub(super) fn is_compressing(&self, name: &str) -> bool {
+        let rotated = name.strip_suffix(TMP).and_then(|n| n.strip_suffix(GZ));
+        rotated.is_some_and(|n| self.parse_uncompressed(n).is_some())
     }
 }
 
@@ -171,5 +186,29 @@ mod tests {
         assert_eq!(gz.parse("app.20261121T101500"), None);
         assert!(age(20261121101500, 0) < age(20261121101500, 1));
         assert!(age(20261121101500, 9) < age(20261121101501, 0));
+    }
+
+    #[test]
+    fn tells_compressed_names_and_compression_leftovers_apart() {
+        let n = Naming::new("app.log");
+        assert!(n.parse_uncompressed("app.20261121T101500.1.log").is_some());
+        assert!(n.parse_uncompressed("app.20261121T101500.log.gz").is_none());
+        assert!(n.is_compressing("app.20261121T101500.log.gz.tmp"));
+        assert!(n.is_compressing("app.20261121T101500.3.log.gz.tmp"));
+        for other in [
+            "app.20261121T101500.log",
+            "app.20261121T101500.log.gz",
+            "app.20261121T101500.log.tmp",
+            "app.20261121T101500.log.gz.gz.tmp",
+            "app.log.gz.tmp",
+            "other.20261121T101500.log.gz.tmp",
+        ] {
+            assert!(!n.is_compressing(other), "{other}");
+        }
+        let gz = Naming::new("app.gz");
+        assert!(gz.parse_uncompressed("app.20261121T101500.gz").is_some());
+        assert!(gz.parse_uncompressed("app.20261121T101500.gz.gz").is_none());
+        assert!(gz.is_compressing("app.20261121T101500.gz.gz.tmp"));
+        assert!(!gz.is_compressing("app.20261121T101500.gz.tmp"));
     }
 }

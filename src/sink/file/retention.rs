@@ -1,5 +1,10 @@
 //! Which rotated files to keep: at most `keep_files` of them and at most
 //! `keep_bytes` in total, newest first; the rest are deleted, oldest first.
+//!
+//! A file still waiting for compression counts as one file but not by its
+//! size: it is about to be replaced by its far smaller `.gz`, whose size is
+//! not known yet. Counting its raw size would delete it (and older files)
+//! before it is compressed; once compressed, the next pass counts it.
 
 use super::naming::{Age, Naming};
 use std::fs;
@@ -21,11 +26,19 @@ impl Retention {
     }
 
     /// Deletes the rotated files of `naming` in `dir` beyond the policy.
+    /// `pending` tells the files waiting for compression: they count
+    /// towards `keep_files` but not towards `keep_bytes` (and are deleted
+    /// all the same when older than the files kept).
     ///
     /// Only names [`Naming::parse`] recognizes are considered, so the
     /// current file and unrelated files are never touched. Keeps going after
     /// a failed deletion and returns the first error.
-    pub(super) fn apply(&self, dir: &Path, naming: &Naming) -> io::Result<()> {
+    pub(super) fn apply(
+        &self,
+        dir: &Path,
+        naming: &Naming,
+        pending: &dyn Fn(&Path) -> bool,
+    ) -> io::Result<()> {
         if self.is_off() {
             return Ok(());
         }
@@ -42,7 +55,9 @@ impl Retention {
                 Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
                 Err(e) => return Err(e),
             };
-            rotated.push((age, entry.path(), meta.len()));
+            let path = entry.path();
+            let len = if pending(&path) { 0 } else { meta.len() };
+            rotated.push((age, path, len));
         }
         // Newest first; a file and its `.gz` twin (left by an interrupted
         // compression) share an age and are kept or deleted together.
@@ -93,6 +108,10 @@ mod tests {
         dir
     }
 
+    fn none(_: &Path) -> bool {
+        false
+    }
+
     fn names(dir: &Path) -> Vec<String> {
         let mut v: Vec<String> = fs::read_dir(dir)
             .unwrap()
@@ -122,7 +141,7 @@ mod tests {
             keep_files: Some(4),
             keep_bytes: None,
         }
-        .apply(&dir, &naming)
+        .apply(&dir, &naming, &none)
         .unwrap();
         assert!(!dir.join("app.20260101T000000.log.gz").exists());
         assert_eq!(names(&dir).len(), 7);
@@ -131,7 +150,7 @@ mod tests {
             keep_files: None,
             keep_bytes: Some(25),
         }
-        .apply(&dir, &naming)
+        .apply(&dir, &naming, &none)
         .unwrap();
         assert_eq!(
             names(&dir),
@@ -161,11 +180,67 @@ mod tests {
             keep_files: Some(1),
             keep_bytes: None,
         };
-        policy.apply(&dir, &naming).unwrap();
+        policy.apply(&dir, &naming, &none).unwrap();
         assert_eq!(
             names(&dir),
             ["app.20260102T000000.log", "app.20260102T000000.log.gz"]
         );
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn files_pending_compression_count_as_files_but_not_as_bytes() {
+        let dir = scratch("pending");
+        let naming = Naming::new("app.log");
+        for (name, len) in [
+            ("app.20260101T000000.log.gz", 10),
+            ("app.20260102T000000.log.gz", 10),
+            ("app.20260103T000000.log.gz", 10),
+            // Rotated, not compressed yet: 1000 bytes now, far less soon.
+            ("app.20260104T000000.log", 1000),
+            ("app.20260105T000000.log", 1000),
+        ] {
+            fs::write(dir.join(name), vec![b'x'; len]).unwrap();
+        }
+        let pending = |p: &Path| p.extension().is_some_and(|e| e == "log");
+        let by_bytes = Retention {
+            keep_files: None,
+            keep_bytes: Some(25),
+        };
+        by_bytes.apply(&dir, &naming, &pending).unwrap();
+        assert_eq!(
+            names(&dir),
+            [
+                "app.20260102T000000.log.gz",
+                "app.20260103T000000.log.gz",
+                "app.20260104T000000.log",
+                "app.20260105T000000.log",
+            ]
+        );
+        // Compressed, a file counts by its size on disk.
+        fs::write(dir.join("app.20260104T000000.log.gz"), [b'x'; 10]).unwrap();
+        fs::remove_file(dir.join("app.20260104T000000.log")).unwrap();
+        by_bytes.apply(&dir, &naming, &pending).unwrap();
+        assert_eq!(
+            names(&dir),
+            [
+                "app.20260103T000000.log.gz",
+                "app.20260104T000000.log.gz",
+                "app.20260105T000000.log",
+            ]
+        );
+        // By count, a pending file is one file, and goes when too old.
+        let by_count = Retention {
+            keep_files: Some(1),
+            keep_bytes: None,
+        };
+        fs::write(dir.join("app.20260102T000000.log"), [b'x'; 1000]).unwrap();
+        by_count.apply(&dir, &naming, &pending).unwrap();
+        assert_eq!(names(&dir), ["app.20260105T000000.log"]);
+        // Raw files not waiting for compression count by their size.
+        fs::write(dir.join("app.20260106T000000.log"), [b'x'; 20]).unwrap();
+        by_bytes.apply(&dir, &naming, &none).unwrap();
+        assert_eq!(names(&dir), ["app.20260106T000000.log"]);
         fs::remove_dir_all(&dir).unwrap();
     }
 }
