@@ -18,6 +18,10 @@ struct State {
     late_sinks: Vec<String>,
 }
 
+/// How long after the shutdown deadline a caller still waits for the worker
+/// to finish counting what it gave up on.
+const FINISH_GRACE: Duration = Duration::from_millis(250);
+
 /// What the worker should do next.
 pub(crate) enum Request {
     Flush { upto: u64, deadline: Instant },
@@ -68,14 +72,21 @@ impl Control {
     }
 
     /// Asks the worker to drain, flush, close the sinks and stop; waits up
-    /// to `timeout`.
+    /// to `timeout`. The worker gives up on the sinks at that deadline and
+    /// counts what it could not hand them; this waits a little longer
+    /// ([`FINISH_GRACE`]) for it to finish that, so that the stats are final
+    /// when it returns.
     pub(crate) fn shutdown(&self, timeout: Duration) -> Result<Vec<String>, ()> {
         let deadline = Instant::now() + timeout;
         self.state.lock().shutdown_deadline = Some(deadline);
         self.poke();
         let mut s = self.state.lock();
         while !s.finished {
-            if self.changed.wait_until(&mut s, deadline).timed_out() {
+            if self
+                .changed
+                .wait_until(&mut s, deadline + FINISH_GRACE)
+                .timed_out()
+            {
                 return Err(());
             }
         }

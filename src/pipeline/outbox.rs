@@ -83,9 +83,9 @@ pub(crate) struct Outbox {
     /// See `WorkerConfig::lossless_from`.
     lossless_from: u8,
     /// The shutdown deadline, once shutting down. From then on a full sink
-    /// queue is waited for (until that deadline) even with the drop policy,
-    /// so the last records and the final drop summary are not dropped just
-    /// because the sink is behind.
+    /// queue is waited for until that deadline, even with the drop policy
+    /// (so the last records and the final drop summary are not dropped just
+    /// because the sink is behind), and no longer, even when lossless.
     closing: Option<Instant>,
 }
 
@@ -164,23 +164,26 @@ impl Outbox {
 
     /// Sends lane `i`'s batch to each of its sinks (counting the records a
     /// full sink queue turned away) and starts a fresh one.
+    ///
+    /// Once shutting down, every batch waits for room until the shutdown
+    /// deadline, lossless or not, and what still finds no room then is
+    /// dropped and counted `Shutdown`: the caller of `shutdown()` stops
+    /// waiting at that deadline, and the process may exit right after.
     fn send_lane(&mut self, i: usize, shared: &Shared) {
         let lane = &mut self.lanes[i];
         let lossless = lane
             .batch
             .iter()
             .any(|(r, _)| r.level as u8 >= self.lossless_from);
-        let wait = match (lossless, self.closing) {
-            (true, _) => SendWait::Forever,
-            (false, Some(deadline)) => SendWait::Until(deadline),
-            (false, None) => SendWait::No,
+        let (wait, reason) = match (lossless, self.closing) {
+            (_, Some(deadline)) => (SendWait::Until(deadline), DropReason::Shutdown),
+            (true, None) => (SendWait::Forever, DropReason::SinkFull),
+            (false, None) => (SendWait::No, DropReason::SinkFull),
         };
         for &s in &lane.sinks {
             if !self.sinks[s].send(&lane.batch, wait) {
                 for (r, _) in lane.batch.iter() {
-                    shared
-                        .counters
-                        .drop_records(DropReason::SinkFull, r.level, 1);
+                    shared.counters.drop_records(reason, r.level, 1);
                 }
             }
         }
@@ -189,7 +192,8 @@ impl Outbox {
         self.pool.push(sent);
     }
 
-    /// From now on, waits for room in full sink queues until `deadline`.
+    /// From now on, waits for room in full sink queues until `deadline`, and
+    /// no longer (see [`Outbox::send_lane`]).
     pub(crate) fn close_by(&mut self, deadline: Instant) {
         self.closing = Some(deadline);
     }
