@@ -545,6 +545,8 @@ impl LoggerBuilder {
     }
 
     /// On panic: run the previous hook, log the panic as CRITICAL, flush.
+    /// Panics on fapilog's own threads (in enrichers, redactors and sinks,
+    /// which fapilog catches and counts) only run the previous hook.
     pub fn flush_on_panic(mut self, on: bool) -> Self {
         self.flush_on_panic = on;
         self
