@@ -171,10 +171,11 @@ impl Outbox {
     /// waiting at that deadline, and the process may exit right after.
     fn send_lane(&mut self, i: usize, shared: &Shared) {
         let lane = &mut self.lanes[i];
-        let lossless = lane
-            .batch
-            .iter()
-            .any(|(r, _)| r.level as u8 >= self.lossless_from);
+        let lossless = match self.lossless_from {
+            0 => true,
+            NO_LEVEL.. => false,
+            from => lane.batch.iter().any(|(r, _)| r.level as u8 >= from),
+        };
         let (wait, reason) = match (lossless, self.closing) {
             (_, Some(deadline)) => (SendWait::Until(deadline), DropReason::Shutdown),
             (true, None) => (SendWait::Forever, DropReason::SinkFull),
@@ -280,6 +281,9 @@ impl Outbox {
         }
     }
 }
+
+/// Above every level: `lossless_from` for "no batch waits".
+const NO_LEVEL: u8 = 8;
 
 /// A flush the sinks are answering (see [`Outbox::start_flush`]).
 pub(crate) struct PendingFlush {
