@@ -177,3 +177,31 @@ fn the_filters_never_remove_the_summary_of_dropped_records() {
         "every summary counted reached the sink"
     );
 }
+
+#[test]
+fn audit_and_security_records_are_never_filtered_as_noise() {
+    let _serial = serial();
+    let sink = Collect::new(Format::Flat);
+    let guard = install(
+        &sink,
+        fapilog::builder()
+            .sampling(Sampling::new(0.0).sample_errors(true))
+            .rate_limit(RateLimit::new(1.0, 5))
+            .dedupe(Dedupe::new(Duration::from_secs(60))),
+    );
+    for i in 0..10u32 {
+        fapilog::info!(i, "noise");
+    }
+    for user in 0..3u32 {
+        fapilog::audit!(user, "login");
+        fapilog::security!(user, "password changed");
+    }
+    drop(guard);
+    let kept = |message: &str| {
+        let needle = format!(r#""message":"{message}""#);
+        sink.lines().iter().filter(|l| l.contains(&needle)).count()
+    };
+    assert_eq!(kept("noise"), 0);
+    assert_eq!(kept("login"), 3);
+    assert_eq!(kept("password changed"), 3);
+}

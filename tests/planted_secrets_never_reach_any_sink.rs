@@ -103,7 +103,11 @@ fn no_planted_secret_reaches_any_sink() {
             fapilog::warn!(req = ?Request { id: 1, detail: value }, "debug");
             fapilog::error!("failed: {value}");
             fapilog::info!(blob = value.as_bytes(), "bytes");
-            records += 4;
+            // Bytes that are not UTF-8 are scanned as the text written.
+            let mut invalid = value.as_bytes().to_vec();
+            invalid.push(0xff);
+            fapilog::info!(blob = invalid.as_slice(), "invalid bytes");
+            records += 5;
         }
     }
     drop(guard);
@@ -193,4 +197,32 @@ fn secrets_a_callsite_repeats_are_masked_and_counted_in_every_record() {
     }
     // Per record: the URL's credentials and the secret-named field.
     assert_eq!(fapilog::stats().redacted, 10);
+}
+
+#[test]
+fn integers_long_enough_to_be_card_numbers_are_scanned() {
+    let _serial = serial();
+    let sink = Collect::new(Format::Flat);
+    let guard = fapilog::builder()
+        .redaction(RedactionConfig::recommended())
+        .sink(sink.clone())
+        .install()
+        .unwrap();
+    fapilog::info!(
+        card = 4111111111111111u64,
+        amex = 378282246310005i64,
+        wide = 5555555555554444u128,
+        total_cents = 1234567890123u64,
+        epoch_ms = 1763769600000u64,
+        "payment"
+    );
+    drop(guard);
+    let lines = sink.lines();
+    let line = &lines[0];
+    for pan in ["4111111111111111", "378282246310005", "5555555555554444"] {
+        assert!(!line.contains(pan), "{pan} leaked in {line}");
+    }
+    // Long numbers that are no card (Luhn, or a leading 1) stay numbers.
+    assert!(line.contains(r#""total_cents":1234567890123"#), "{line}");
+    assert!(line.contains(r#""epoch_ms":1763769600000"#), "{line}");
 }

@@ -504,6 +504,47 @@ impl RecordStages {
     }
 }
 
+/// `bytes` as lossy UTF-8 (U+FFFD for each bad sequence, as
+/// `String::from_utf8_lossy`), in the record's arena.
+fn lossy_in<'a>(bytes: &[u8], arena: &'a Bump) -> &'a str {
+    let mut text = bumpalo::collections::String::with_capacity_in(bytes.len() + 8, arena);
+    for chunk in bytes.utf8_chunks() {
+        text.push_str(chunk.valid());
+        if !chunk.invalid().is_empty() {
+            text.push(char::REPLACEMENT_CHARACTER);
+        }
+    }
+    text.into_bump_str()
+}
+
+/// Integers long enough to be card numbers (13 digits and more) are
+/// scanned as their decimal text, so that `card = 4111111111111111u64` is
+/// masked as `%card` would be; shorter ones (ids, counts, timestamps in
+/// seconds) are left alone. A masked integer becomes a string.
+fn redact_long_integer<'a>(
+    r: &Redactor,
+    name: &str,
+    v: impl itoa::Integer,
+    value: &mut Value<'a>,
+    arena: &'a Bump,
+) -> Result<(), Dropped> {
+    const SHORTEST_CARD: usize = 13;
+    let mut digits = itoa::Buffer::new();
+    let digits = digits.format(v);
+    if digits.trim_start_matches('-').len() < SHORTEST_CARD {
+        return Ok(());
+    }
+    let text = arena.alloc_str(digits);
+    let redacted = r.redact_text(Some(name), text, arena)?;
+    if !std::ptr::eq(redacted, text) {
+        *value = Value::Str {
+            text: redacted,
+            truncated: false,
+        };
+    }
+    Ok(())
+}
+
 /// Where a record comes from: a log call, or the worker itself (summaries
 /// of dropped and of suppressed duplicate records), which the filters skip.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -537,17 +578,26 @@ fn redact<'a>(
                     }
                 }
                 Value::Bytes { bytes, truncated } => {
-                    if let Ok(text) = std::str::from_utf8(bytes) {
-                        let redacted = r.redact_text(Some(name), text, arena)?;
-                        if !std::ptr::eq(redacted, text) {
-                            *value = Value::Str {
-                                text: redacted,
-                                truncated,
-                            };
-                        }
+                    // Scanned as the text the formats write for them: bytes
+                    // that are not UTF-8 (or were cut inside a character)
+                    // are scanned with U+FFFD for each bad sequence.
+                    let text = match std::str::from_utf8(bytes) {
+                        Ok(text) => text,
+                        Err(_) => lossy_in(bytes, arena),
+                    };
+                    let redacted = r.redact_text(Some(name), text, arena)?;
+                    if !std::ptr::eq(redacted, text) {
+                        *value = Value::Str {
+                            text: redacted,
+                            truncated,
+                        };
                     }
                 }
-                _ => {}
+                Value::U64(v) => redact_long_integer(r, name, v, value, arena)?,
+                Value::I64(v) => redact_long_integer(r, name, v, value, arena)?,
+                Value::U128(v) => redact_long_integer(r, name, v, value, arena)?,
+                Value::I128(v) => redact_long_integer(r, name, v, value, arena)?,
+                Value::Null | Value::Bool(_) | Value::F64(_) => {}
             },
             FieldAction::Mask => {
                 *value = Value::Str {

@@ -4,7 +4,8 @@ use crate::{Error, Level};
 
 /// Keep each record with probability `rate`.
 ///
-/// ERROR and above are never sampled out unless `sample_errors` is set. With
+/// ERROR and above are never sampled out unless `sample_errors` is set;
+/// AUDIT and SECURITY never are (no filter removes them as noise). With
 /// a `seed`, the sequence of decisions is the same in every run (for the
 /// same sequence of records); without one it is seeded from the process's
 /// random state.
@@ -98,7 +99,7 @@ impl Sampler {
     /// is subject to sampling (none for protected levels or at rate 1).
     #[inline]
     pub(crate) fn keep(&mut self, level: Level) -> bool {
-        if self.all || (!self.sample_errors && level >= Level::Error) {
+        if self.all || level >= Level::Audit || (!self.sample_errors && level >= Level::Error) {
             return true;
         }
         (self.rng.next() >> 11) < self.threshold
@@ -161,6 +162,9 @@ mod tests {
         };
         let n = kept(&s, Level::Critical, draws);
         assert!(n.abs_diff(draws / 4) <= tolerance, "kept {n} of {draws}");
+        for level in [Level::Audit, Level::Security] {
+            assert_eq!(kept(&s, level, 1000), 1000, "{level} is never sampled");
+        }
     }
 
     #[test]

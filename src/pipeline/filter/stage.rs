@@ -74,7 +74,9 @@ impl Filters {
                 return false;
             }
         }
-        if self.deduper.is_none() && self.limiter.is_none() {
+        // Audit and security records are never filtered as noise: rate
+        // limits and dedupe would otherwise drop them behind INFO floods.
+        if level >= Level::Audit || (self.deduper.is_none() && self.limiter.is_none()) {
             return true;
         }
         let now = Instant::now();
