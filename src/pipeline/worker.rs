@@ -517,6 +517,9 @@ fn lossy_in<'a>(bytes: &[u8], arena: &'a Bump) -> &'a str {
     text.into_bump_str()
 }
 
+/// The smallest number with as many digits as the shortest card number.
+const SHORTEST_CARD: u64 = 1_000_000_000_000;
+
 /// Integers long enough to be card numbers (13 digits and more) are
 /// scanned as their decimal text, so that `card = 4111111111111111u64` is
 /// masked as `%card` would be; shorter ones (ids, counts, timestamps in
@@ -528,13 +531,7 @@ fn redact_long_integer<'a>(
     value: &mut Value<'a>,
     arena: &'a Bump,
 ) -> Result<(), Dropped> {
-    const SHORTEST_CARD: usize = 13;
-    let mut digits = itoa::Buffer::new();
-    let digits = digits.format(v);
-    if digits.trim_start_matches('-').len() < SHORTEST_CARD {
-        return Ok(());
-    }
-    let text = arena.alloc_str(digits);
+    let text = arena.alloc_str(itoa::Buffer::new().format(v));
     let redacted = r.redact_text(Some(name), text, arena)?;
     if !std::ptr::eq(redacted, text) {
         *value = Value::Str {
@@ -593,11 +590,19 @@ fn redact<'a>(
                         };
                     }
                 }
-                Value::U64(v) => redact_long_integer(r, name, v, value, arena)?,
-                Value::I64(v) => redact_long_integer(r, name, v, value, arena)?,
-                Value::U128(v) => redact_long_integer(r, name, v, value, arena)?,
-                Value::I128(v) => redact_long_integer(r, name, v, value, arena)?,
-                Value::Null | Value::Bool(_) | Value::F64(_) => {}
+                Value::U64(v) if v >= SHORTEST_CARD => {
+                    redact_long_integer(r, name, v, value, arena)?
+                }
+                Value::I64(v) if v.unsigned_abs() >= SHORTEST_CARD => {
+                    redact_long_integer(r, name, v, value, arena)?
+                }
+                Value::U128(v) if v >= SHORTEST_CARD.into() => {
+                    redact_long_integer(r, name, v, value, arena)?
+                }
+                Value::I128(v) if v.unsigned_abs() >= SHORTEST_CARD.into() => {
+                    redact_long_integer(r, name, v, value, arena)?
+                }
+                _ => {}
             },
             FieldAction::Mask => {
                 *value = Value::Str {
