@@ -251,3 +251,42 @@ fn flush_delivers_what_this_thread_logged() {
     assert!(fapilog::flush());
     assert_eq!(sink.lines().len(), 100);
 }
+
+#[test]
+fn flat_lines_never_repeat_a_key_the_user_named_like_a_process_field() {
+    let _serial = serial();
+    let sink = Collect::new(Format::Flat);
+    let guard = common::builder()
+        .sink(sink.clone())
+        .service("billing")
+        .install()
+        .unwrap();
+    {
+        let _bound = fapilog::bind!(env = "staging", pid = 7u32);
+        fapilog::info!(
+            host = "db-7.internal",
+            service = "ledger",
+            version = "v2",
+            "kubernetes.pod" = "p-1",
+            message = "user's",
+            "request handled"
+        );
+    }
+    assert!(guard.shutdown());
+    let lines = sink.lines();
+    let line = &lines[0];
+    for key in ["host", "service", "env", "pid", "message"] {
+        let own = format!(r#""{key}":"#);
+        assert_eq!(line.matches(&own).count(), 1, "{key} once in {line}");
+    }
+    let f = parse(line);
+    assert_eq!(f["field.host"], "db-7.internal");
+    assert_eq!(f["field.service"], "ledger");
+    assert_eq!(f["field.version"], "v2");
+    assert_eq!(f["field.kubernetes.pod"], "p-1");
+    assert_eq!(f["field.message"], "user's");
+    assert_eq!(f["field.env"], "staging");
+    assert_eq!(f["field.pid"], 7u64);
+    assert_eq!(f["service"], "billing");
+    assert_eq!(f["message"], "request handled");
+}

@@ -2,10 +2,11 @@
 //!
 //! `{"timestamp":"…","level":"INFO","logger":"app::http","message":"…","user_id":42}`
 //!
-//! A field whose name is one of the record's own keys is written as
-//! `field.<name>` so it cannot shadow them.
+//! A field whose name is one of the line's own keys (the record's and the
+//! process fields: `service`, `env`, `host`, …) is written as
+//! `field.<name>`, so that no key appears twice.
 
-use super::plan::{Plan, FLAT_OWN_KEYS};
+use super::plan::{is_flat_own_key, Plan};
 use super::{write_json_text, write_json_value, Decoded, Parts};
 use crate::pipeline::json;
 
@@ -22,7 +23,7 @@ pub(super) fn write(f: &mut Parts<'_>, plan: &Plan, rec: &Decoded<'_>, out: &mut
             None => {
                 // A bound field: its name is only known now.
                 out.extend_from_slice(b",\"");
-                if FLAT_OWN_KEYS.contains(name) {
+                if is_flat_own_key(name) {
                     out.extend_from_slice(b"field.");
                 }
                 json::write_str_contents(out, name);

@@ -15,9 +15,27 @@ use crate::record::Callsite;
 pub(crate) const CONTEXT_KEYS: [&str; 5] =
     ["request_id", "span_id", "tenant_id", "trace_id", "user_id"];
 
-/// The flat format's own keys; fields with these names are written as
-/// `field.<name>`.
-pub(crate) const FLAT_OWN_KEYS: [&str; 4] = ["timestamp", "level", "logger", "message"];
+/// The flat format's own keys: the record's, then the process fields
+/// (`enrich.rs`), which come last in a line. Fields with these names (or
+/// under `kubernetes.`) are written as `field.<name>`: a JSON reader keeps
+/// only one of two equal keys, so the user's value would be lost.
+const FLAT_OWN_KEYS: [&str; 9] = [
+    "timestamp",
+    "level",
+    "logger",
+    "message",
+    "service",
+    "env",
+    "version",
+    "host",
+    "pid",
+];
+
+/// Whether a field named `name` would collide with one of the flat
+/// format's own keys (see [`FLAT_OWN_KEYS`]).
+pub(crate) fn is_flat_own_key(name: &str) -> bool {
+    FLAT_OWN_KEYS.contains(&name) || name.starts_with("kubernetes.")
+}
 
 /// Precomputed output for one callsite.
 pub(crate) struct Plan {
@@ -92,16 +110,7 @@ impl Plan {
             keys: names.iter().map(|n| key("", n)).collect(),
             flat_keys: names
                 .iter()
-                .map(|n| {
-                    key(
-                        if FLAT_OWN_KEYS.contains(n) {
-                            "field."
-                        } else {
-                            ""
-                        },
-                        n,
-                    )
-                })
+                .map(|n| key(if is_flat_own_key(n) { "field." } else { "" }, n))
                 .collect(),
             bare_names: names
                 .iter()
