@@ -1,10 +1,28 @@
 //! Standard output and standard error.
+//!
+//! A batch is written under the stream's lock, after what the program itself
+//! has buffered there (so lines never interleave with its own output), and,
+//! on Unix, straight to the file descriptor: `std` treats writes to a closed
+//! stream as successful, which would count records delivered that went
+//! nowhere. A closed or broken stream is an error, counted like any sink's.
 
 use super::{Batch, Format, Sink};
 use std::io::{self, IsTerminal, Write};
 
+/// Writes all of `bytes` to file descriptor `fd`, reporting every error
+/// (`EBADF` included).
+#[cfg(unix)]
+fn write_all_to_fd(fd: std::os::fd::RawFd, bytes: &[u8]) -> io::Result<()> {
+    use std::os::fd::FromRawFd;
+    // SAFETY: the `File` only borrows the descriptor for this call and is
+    // never dropped (`ManuallyDrop`), so the descriptor is not closed; if
+    // `fd` is not open, the writes fail with `EBADF`, which is the point.
+    let mut file = std::mem::ManuallyDrop::new(unsafe { std::fs::File::from_raw_fd(fd) });
+    file.write_all(bytes)
+}
+
 macro_rules! std_stream_sink {
-    ($(#[$doc:meta])* $ty:ident, $stream:ident, $name:literal) => {
+    ($(#[$doc:meta])* $ty:ident, $stream:ident, $fd:literal, $name:literal) => {
         $(#[$doc])*
         #[derive(Clone, Copy, Debug)]
         pub struct $ty {
@@ -41,7 +59,14 @@ macro_rules! std_stream_sink {
                 self.format
             }
             fn write_batch(&mut self, batch: &Batch) -> io::Result<()> {
-                io::$stream().lock().write_all(batch.as_bytes())
+                let mut stream = io::$stream().lock();
+                #[cfg(unix)]
+                {
+                    stream.flush()?;
+                    write_all_to_fd($fd, batch.as_bytes())
+                }
+                #[cfg(not(unix))]
+                stream.write_all(batch.as_bytes())
             }
             fn flush(&mut self) -> io::Result<()> {
                 io::$stream().lock().flush()
@@ -54,11 +79,13 @@ std_stream_sink!(
     /// Writes each batch to standard output with one `write_all`.
     Stdout,
     stdout,
+    1,
     "stdout"
 );
 std_stream_sink!(
     /// Writes each batch to standard error with one `write_all`.
     Stderr,
     stderr,
+    2,
     "stderr"
 );
