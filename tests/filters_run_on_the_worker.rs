@@ -205,3 +205,27 @@ fn audit_and_security_records_are_never_filtered_as_noise() {
     assert_eq!(kept("login"), 3);
     assert_eq!(kept("password changed"), 3);
 }
+
+#[test]
+fn the_size_guard_counts_each_record_once_whatever_the_number_of_formats() {
+    let _serial = serial();
+    let big = "x".repeat(10_000);
+    let flat = Collect::new(Format::Flat);
+    let envelope = Collect::new(Format::Envelope);
+    let guard = fapilog::builder()
+        .sink(flat.clone())
+        .sink(envelope.clone())
+        .size_guard(SizeGuard::new(1024, SizeAction::Drop))
+        .install()
+        .unwrap();
+    fapilog::info!(body = big.as_str(), "large");
+    fapilog::info!("small");
+    drop(guard);
+    assert_eq!(flat.lines().len(), 1);
+    assert_eq!(envelope.lines().len(), 1);
+    assert_eq!(
+        fapilog::stats().oversize_dropped,
+        1,
+        "one record, two formats"
+    );
+}

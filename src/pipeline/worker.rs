@@ -20,7 +20,7 @@ use bumpalo::Bump;
 
 use super::control::Request;
 use super::enrich::Enrichers;
-use super::filter::{Filters, Suppressed};
+use super::filter::{Filters, SizeOutcome, Suppressed};
 use super::format::{Decoded, Formatter};
 use super::outbox::{Lane, Outbox, PendingFlush};
 use super::redact::{CallsiteMemo, Dropped, FieldAction, ForCallsite, Redactor, BLOCKED_MARKER};
@@ -490,16 +490,20 @@ impl RecordStages {
             call_fields,
             timestamp_ns,
         };
+        let mut size = SizeOutcome::Fits;
         for lane in lanes.iter_mut() {
             let format = lane.format();
             let batch = lane.batch();
             let start = batch.buffer().len();
             formatter.write(format, &rec, batch.buffer());
             let text = matches!(format, Format::Pretty { .. });
-            if filters.guard_size(batch.buffer(), start, text, counters) {
+            let outcome = filters.guard_size(batch.buffer(), start, text);
+            if outcome.kept() {
                 batch.end_record(level, rec.timestamp_ns);
             }
+            size = size.worse(outcome);
         }
+        counters.count_size(size);
         true
     }
 }

@@ -76,6 +76,29 @@ pub(crate) enum SizeOutcome {
     Warned { original_bytes: usize },
 }
 
+impl SizeOutcome {
+    /// Whether the line stays in its batch.
+    pub(crate) fn kept(self) -> bool {
+        !matches!(self, SizeOutcome::Dropped { .. })
+    }
+
+    /// The more drastic of two outcomes (for a record written in several
+    /// formats, counted once): dropped, then truncated, then warned.
+    pub(crate) fn worse(self, other: SizeOutcome) -> SizeOutcome {
+        let rank = |o: &SizeOutcome| match o {
+            SizeOutcome::Fits => 0,
+            SizeOutcome::Warned { .. } => 1,
+            SizeOutcome::Truncated { .. } => 2,
+            SizeOutcome::Dropped { .. } => 3,
+        };
+        if rank(&other) > rank(&self) {
+            other
+        } else {
+            self
+        }
+    }
+}
+
 /// String values of these keys, when short, are never cut.
 const PROTECTED: [&[u8]; 3] = [b"timestamp", b"level", b"schema_version"];
 const PROTECTED_MAX: usize = 64;

@@ -99,25 +99,15 @@ impl Filters {
         true
     }
 
-    /// Applies the size guard to the line written from `start`, counting
-    /// what it did. False when it removed the line.
-    pub(crate) fn guard_size(
-        &self,
-        buf: &mut Vec<u8>,
-        start: usize,
-        text: bool,
-        counters: &FilterCounters,
-    ) -> bool {
-        let Some(guard) = &self.size_guard else {
-            return true;
-        };
-        let outcome = if text {
-            guard.apply_text(buf, start)
-        } else {
-            guard.apply(buf, start)
-        };
-        counters.count_size(outcome);
-        !matches!(outcome, SizeOutcome::Dropped { .. })
+    /// Applies the size guard to the line written from `start` and says
+    /// what it did (the caller counts it once per record, whatever the
+    /// number of formats).
+    pub(crate) fn guard_size(&self, buf: &mut Vec<u8>, start: usize, text: bool) -> SizeOutcome {
+        match &self.size_guard {
+            None => SizeOutcome::Fits,
+            Some(guard) if text => guard.apply_text(buf, start),
+            Some(guard) => guard.apply(buf, start),
+        }
     }
 
     /// The next batch of suppressed duplicates to report: those whose window
