@@ -157,17 +157,72 @@ impl Context {
 
 /// Restores the previous context when dropped. Not `Send`: a scope belongs
 /// to the thread that entered it.
+///
+/// Guards are meant to drop in the reverse order of their creation, as
+/// scoped variables do. One dropped out of order (a struct's fields drop in
+/// declaration order) leaves the newer bindings in place; once the newest
+/// drops too, the thread is back to what was bound before the oldest. Do
+/// not hold a guard across an `.await`: other tasks polled on the thread
+/// meanwhile would log with it; carry a context into a future with
+/// [`WithLogContext`] instead.
 #[must_use = "the context is unbound when the guard drops: bind it with `let _ctx = ...`"]
 pub struct ContextGuard {
-    previous: *const Scope,
+    id: u64,
     _not_send: PhantomData<*const ()>,
+}
+
+/// The thread's entered contexts, oldest first: each entry holds the
+/// context that was current before it (one owned strong count, or null),
+/// which its guard's drop restores. The current context itself is the
+/// lease's (`logger::replace_scope`).
+#[derive(Default)]
+struct Entered {
+    next_id: u64,
+    stack: Vec<(u64, *const Scope)>,
+}
+
+impl Drop for Entered {
+    fn drop(&mut self) {
+        // Guards that were leaked (`mem::forget`) or outlive the thread's
+        // locals: release what their entries hold.
+        for (_, previous) in self.stack.drain(..) {
+            release(previous);
+        }
+    }
+}
+
+thread_local! {
+    static ENTERED: std::cell::RefCell<Entered> = std::cell::RefCell::default();
+}
+
+/// Releases one owned strong count (nothing for null).
+fn release(scope: *const Scope) {
+    if !scope.is_null() {
+        // SAFETY: the callers pass a count they own (from `Arc::into_raw`
+        // or handed over by `replace_scope`), exactly once.
+        drop(unsafe { Arc::from_raw(scope) });
+    }
 }
 
 impl ContextGuard {
     fn install(scope: Option<Arc<Scope>>) -> ContextGuard {
         let new = scope.map_or(std::ptr::null(), Arc::into_raw);
+        let previous = crate::logger::replace_scope(new);
+        let id = ENTERED
+            .try_with(|entered| {
+                let mut entered = entered.borrow_mut();
+                let id = entered.next_id;
+                entered.next_id += 1;
+                entered.stack.push((id, previous));
+                id
+            })
+            // The thread is exiting: nothing can be restored later anyway.
+            .unwrap_or_else(|_| {
+                release(previous);
+                u64::MAX
+            });
         ContextGuard {
-            previous: crate::logger::replace_scope(new),
+            id,
             _not_send: PhantomData,
         }
     }
@@ -175,12 +230,21 @@ impl ContextGuard {
 
 impl Drop for ContextGuard {
     fn drop(&mut self) {
-        let ours = crate::logger::replace_scope(self.previous);
-        if !ours.is_null() {
-            // SAFETY: the thread-local owned one strong count of the scope it
-            // pointed to; it is handed back here exactly once.
-            drop(unsafe { Arc::from_raw(ours) });
-        }
+        let _ = ENTERED.try_with(|entered| {
+            let mut entered = entered.borrow_mut();
+            let Some(at) = entered.stack.iter().rposition(|(id, _)| *id == self.id) else {
+                return;
+            };
+            let (_, previous) = entered.stack.remove(at);
+            match entered.stack.get_mut(at) {
+                // The newest guard: its context gives way to the previous one.
+                None => release(crate::logger::replace_scope(previous)),
+                // Out of order: newer contexts stay. The next newer one was
+                // entered on top of ours, and will now restore what ours
+                // replaced instead of ours.
+                Some((_, ours)) => release(std::mem::replace(ours, previous)),
+            }
+        });
     }
 }
 

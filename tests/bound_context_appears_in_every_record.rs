@@ -196,3 +196,45 @@ fn records_give_back_their_reference_to_the_bound_context() {
         1
     );
 }
+
+#[test]
+fn guards_dropped_out_of_order_leave_nothing_bound_behind() {
+    let _serial = serial();
+    let sink = Collect::new(Format::Flat);
+    let guard = common::builder().sink(sink.clone()).install().unwrap();
+    {
+        let outer = fapilog::bind!(request_id = "req-1");
+        let inner = fapilog::bind!(user_id = 7u64);
+        drop(outer);
+        fapilog::info!("outer dropped, inner alive");
+        drop(inner);
+    }
+    fapilog::info!("both guards gone");
+    {
+        // Three deep, the middle one first.
+        let a = fapilog::bind!(a = 1u8);
+        let b = fapilog::bind!(b = 2u8);
+        let c = fapilog::bind!(c = 3u8);
+        drop(b);
+        fapilog::info!("b dropped");
+        drop(c);
+        fapilog::info!("c dropped");
+        drop(a);
+    }
+    fapilog::info!("all gone");
+    drop(guard);
+    let lines = sink.lines();
+    let f: Vec<_> = lines.iter().map(|l| parse(l)).collect();
+    // The newer binding stays while its guard lives (with what it was bound
+    // in); once every guard is gone, nothing is bound.
+    assert_eq!(f[0]["user_id"], 7u64);
+    assert!(
+        !lines[1].contains("req-1") && !lines[1].contains("user_id"),
+        "{}",
+        lines[1]
+    );
+    assert_eq!(f[2]["c"], 3u64);
+    assert_eq!(f[3]["a"], 1u64);
+    assert!(!lines[3].contains(r#""c""#), "{}", lines[3]);
+    assert!(!lines[4].contains(r#""a""#), "{}", lines[4]);
+}
