@@ -28,26 +28,34 @@
 //! # The rules
 //!
 //! **Field names** ([`Redactor::field_action`]). Exact names and dotted
-//! paths, ASCII case-insensitive: an entry without a dot matches a field
-//! whose whole name, or whose last dotted segment, equals it; an entry with
-//! dots matches the whole name. With [`Preset::Credentials`], names are also
+//! paths, compared normalized: ASCII case folded and separators (every
+//! ASCII byte that is not a letter or digit: `_ - .`, space, …) dropped, so
+//! `session_id`, `session-id`, `sessionId` and `Session ID` are one name;
+//! a name with trailing digits also matches without them (`password2`). An
+//! entry without a dot matches a field whose whole name, or the part after
+//! any of its dots, matches it (`http.session.id`); an entry with dots
+//! matches the whole name. With [`Preset::Credentials`], names are also
 //! matched by *words*: a name splits at every byte that is not an ASCII
 //! letter or digit, at camelCase humps (`accessToken`, `APIKey`) and between
-//! letters and digits. A word ending with `password`, `passwd`, `secret` or
-//! `token` (plural too: `db_password`, `csrftoken`, `max_tokens`), ending
-//! with `apikey`/`privatekey` or being `key` after `api`/`private`
-//! (`x-api-key`, `privateKey`), or being exactly `auth`, `authorization`,
-//! `otp`, `totp` or `hotp` marks the field secret. So `author`,
-//! `authority`, `oauth_provider`, `footprint`, `hotpath`, `tokenize`,
-//! `tokenizer`, `secretary` are kept. Blocking wins over masking.
+//! letters and digits. A word ending with `password`, `passwd`,
+//! `passphrase`, `secret` or `token` (plural too: `db_password`,
+//! `csrftoken`, `max_tokens`), ending with `apikey`/`privatekey` or being
+//! `key` after `api`/`private` (`x-api-key`, `privateKey`), or being exactly
+//! `auth`, `authorization`, `otp`, `totp`, `hotp` or `pwd` marks the field
+//! secret. So `author`, `authority`, `oauth_provider`, `footprint`,
+//! `hotpath`, `tokenize`, `tokenizer`, `secretary` are kept. Blocking wins
+//! over masking.
 //!
 //! **Values** ([`Redactor::redact_text`]), the message and every kept string
 //! value, whatever the field's name:
 //! - URL credentials (Credentials): `scheme://user:pass@host` becomes
-//!   `scheme://***@host` for http(s), ftp(s), sftp, ssh, git, svn,
-//!   postgres(ql), mysql, mongodb(+srv), mssql, sqlserver, redis(s),
-//!   amqp(s), nats, ldap(s), smtp(s) (any case; `git+ssh` by its last
-//!   part); the userinfo runs to the authority's *last* `@`.
+//!   `scheme://***@host` for any RFC 3986 scheme (letters, digits, `+ - .`
+//!   from a letter, any case: `postgresql+psycopg2`, `socks5`, `wss`); the
+//!   userinfo runs to the authority's *last* `@`. When the authority (up to
+//!   the first `/ ? #`) holds no `@` but a `:` not followed by a port, that
+//!   `/ ? #` is taken to be inside the password and the userinfo runs to
+//!   the last `@` before the URL ends (at whitespace, a quote, `<`, `>` or a
+//!   backtick): `postgres://app:hu/nter2@db` is masked whole.
 //! - `Bearer`/`Basic` credentials (Credentials): the keyword in any case,
 //!   spaces, then a token68 of 8+ bytes holding a digit or an uppercase
 //!   letter after its first byte; only the token is masked.
@@ -55,9 +63,10 @@
 //!   no letter or digit on either side.
 //! - JWTs (Credentials): `eyJ…` `.` `…` `.` `…` in base64url (header 10+
 //!   bytes, payload 2+, signature possibly empty), not glued to base64url.
-//! - PEM private keys (Credentials): `-----BEGIN …PRIVATE KEY-----`
-//!   through the matching END line, one mask; without an END line, to the
-//!   end of the string.
+//! - PEM private keys (Credentials): `-----BEGIN …PRIVATE KEY-----` (and
+//!   OpenPGP's `…PRIVATE KEY BLOCK`, `…SECRET KEY BLOCK`) through the
+//!   matching END line, one mask; without an END line, to the end of the
+//!   string.
 //! - Cards (PciDss): 13–19 digits starting with 2–6 that pass Luhn, either
 //!   one run or a 4-digit group then groups of 4–6 (the last may have 3)
 //!   joined by one repeated space or dash; no letter or digit around.
@@ -248,11 +257,13 @@ impl RedactionConfig {
         self.mask_fields(names.iter().copied())
     }
 
-    /// Masks these fields, ASCII case-insensitively. An entry without a dot
-    /// matches a field whose whole name, or whose last dotted segment,
-    /// equals it (`password` masks `password`, `user.password`,
-    /// `Password`); an entry with dots matches the whole name (`user.token`
-    /// masks `USER.token`, not `token`).
+    /// Masks these fields. Names compare normalized: ASCII case folded,
+    /// separators (`_ - .`, space, …) dropped, trailing digits of the name
+    /// optional (`session_id` masks `session-id`, `sessionId`,
+    /// `session_id2`). An entry without a dot matches a field whose whole
+    /// name, or the part after any of its dots, matches it (`password` masks
+    /// `password`, `user.password`, `Password`); an entry with dots matches
+    /// the whole name (`user.token` masks `USER.token`, not `token`).
     pub fn mask_fields<I, S>(mut self, names: I) -> RedactionConfig
     where
         I: IntoIterator<Item = S>,

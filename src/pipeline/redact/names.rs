@@ -1,10 +1,16 @@
 //! Field-name rules: exact names and dotted paths, and secret-name patterns.
 //!
-//! **Exact names** ([`NameSet`]) compare ASCII case-insensitively. An entry
-//! without a dot matches a field whose whole name, or whose last dotted
-//! segment, equals it (`password` matches `password`, `user.password`,
-//! `Password`); an entry with dots matches the whole name only (`user.token`
-//! matches `USER.token`, not `token` nor `a.user.token`).
+//! **Exact names** ([`NameSet`]) compare *normalized*: ASCII case folded and
+//! every separator dropped (every ASCII byte that is not a letter or digit:
+//! `_`, `-`, `.`, space, …), so `session_id`, `session-id`, `sessionId`,
+//! `Session ID` and `SESSION.ID` are one name; and a name with trailing
+//! digits also matches without them (`password2`, `cvv_2`; an entry with
+//! digits, `cvv2`, still matches only with its own digits). An entry
+//! without a dot matches a field whose whole name, or the part after any of
+//! its dots, matches it (`password` matches `password`, `user.password`,
+//! `Password`, `db.PASSWORD_2`; `session_id` matches `http.session.id`); an
+//! entry with dots matches the whole name only (`user.token` matches
+//! `USER.token` and `userToken`, not `token` nor `a.user.token`).
 //!
 //! **Secret-name patterns** ([`is_secret_name`]) look at the *words* of a
 //! name: it is split on every byte that is not an ASCII letter or digit
@@ -12,89 +18,248 @@
 //! `APIKey` → API|Key) and between letters and digits (`password2` →
 //! password|2). A name is secret when one of its words
 //!
-//! - ends with `password`, `passwd`, `secret` or `token`, optionally plural:
-//!   `db_password`, `userpassword`, `clientSecret`, `csrftoken`, `max_tokens`
-//!   hit; `tokenize`, `tokenizer`, `secretary` do not;
+//! - ends with `password`, `passwd`, `passphrase`, `secret` or `token`,
+//!   optionally plural: `db_password`, `userpassword`, `gpgPassphrase`,
+//!   `clientSecret`, `csrftoken`, `max_tokens` hit; `tokenize`,
+//!   `tokenizer`, `secretary` do not;
 //! - ends with `apikey` or `privatekey` (plural too), or is `key`/`keys`
 //!   right after a word `api` or `private`: `api_key`, `x-api-key`,
 //!   `apiKey`, `APIKey`, `private.key`, `sshprivatekey`;
-//! - is exactly `auth`, `authorization`, `otp`, `totp` or `hotp`: `auth`,
-//!   `x-auth`, `proxy-authorization`, `smsOtp`, `otp_code` hit; `author`,
-//!   `authority`, `authenticated`, `oauth`, `footprint`, `hotpath` do not.
+//! - is exactly `auth`, `authorization`, `otp`, `totp`, `hotp` or `pwd`:
+//!   `auth`, `x-auth`, `proxy-authorization`, `smsOtp`, `otp_code`, `x_pwd`
+//!   hit; `author`, `authority`, `authenticated`, `oauth`, `footprint`,
+//!   `hotpath`, `oldpwd` do not.
 //!
 //! Non-ASCII bytes count as lowercase letters.
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 
-/// Exact names and dotted paths, stored lowercase.
+/// Exact names and dotted paths, stored normalized (module docs).
 #[derive(Debug, Default)]
 pub(super) struct NameSet {
-    /// Entries without a dot: matched against the whole name and its last
-    /// dotted segment.
-    plain: HashSet<Box<[u8]>>,
-    /// Entries with a dot: matched against the whole name.
-    dotted: HashSet<Box<[u8]>>,
-    /// The longest entry: longer names skip the lowercase copy.
+    /// Every entry, normalized: matched against the whole name.
+    whole: HashSet<Box<[u8]>>,
+    /// The entries without a dot, normalized: also matched against the part
+    /// of a name after any of its dots.
+    segment: HashSet<Box<[u8]>>,
+    /// The longest normalized entry.
     longest: usize,
+    /// What a `key=value` key in text may end with to match an entry
+    /// ([`spellings`]).
+    spellings: BTreeSet<Box<[u8]>>,
 }
 
-/// Names up to this length are lowercased on the stack before lookup.
+/// Names up to this length (normalized) are normalized on the stack.
 const STACK_NAME: usize = 128;
 
 impl NameSet {
     pub(super) fn insert(&mut self, name: &str) {
-        let lower: Box<[u8]> = name.to_ascii_lowercase().into_bytes().into();
-        if lower.is_empty() {
+        let norm: Box<[u8]> = normalized(name.as_bytes()).collect();
+        if norm.is_empty() {
             return;
         }
-        self.longest = self.longest.max(lower.len());
-        if lower.contains(&b'.') {
-            self.dotted.insert(lower);
-        } else {
-            self.plain.insert(lower);
+        self.longest = self.longest.max(norm.len());
+        self.spellings.extend(spellings(name));
+        if !name.contains('.') {
+            self.segment.insert(norm.clone());
         }
+        self.whole.insert(norm);
     }
 
     pub(super) fn is_empty(&self) -> bool {
-        self.plain.is_empty() && self.dotted.is_empty()
+        self.whole.is_empty()
     }
 
-    /// Every entry, lowercase.
+    /// Lowercase, every spelling of every entry that a `key=value` key in
+    /// text may end with for the key to match it ([`spellings`]): the
+    /// fragments of the key filter.
     pub(super) fn entries(&self) -> impl Iterator<Item = &[u8]> {
-        self.plain.iter().chain(&self.dotted).map(|e| &**e)
+        self.spellings.iter().map(|e| &**e)
     }
 
     /// True when `name` matches an entry (see the module docs). Does not
-    /// allocate.
+    /// allocate; linear in the name's length.
+    ///
+    /// The candidates are the name normalized from its start (looked up in
+    /// `whole`) and from after each dot (in `segment`), each as it is and
+    /// without its trailing digits: suffixes of the normalized name, so one
+    /// walk from the end builds them all on the stack, the trailing digits
+    /// (`buf[STACK_NAME..digits_end]`) after the rest (`buf[s..STACK_NAME]`,
+    /// filled backwards).
     pub(super) fn matches(&self, name: &str) -> bool {
         if self.is_empty() {
             return false;
         }
-        let name = name.as_bytes();
-        let last = match memchr::memrchr(b'.', name) {
-            Some(dot) => &name[dot + 1..],
-            None => name,
-        };
-        if last.len() > self.longest {
-            return false;
+        let raw = name.as_bytes();
+        // `raw[p..]`: the trailing digits, and the separators among them.
+        let p = raw
+            .iter()
+            .rposition(|&b| !is_separator(b) && !b.is_ascii_digit())
+            .map_or(0, |i| i + 1);
+        let digits = raw[p..].iter().filter(|b| b.is_ascii_digit()).count();
+        let digits_fit = digits <= STACK_NAME;
+        let mut buf = [0u8; 2 * STACK_NAME];
+        let digits_end = STACK_NAME + if digits_fit { digits } else { 0 };
+        if digits_fit {
+            for (slot, b) in buf[STACK_NAME..].iter_mut().zip(normalized(&raw[p..])) {
+                *slot = b;
+            }
         }
-        if name.len() > STACK_NAME {
-            // Only `last` can match: the whole name is longer than any entry.
-            return self.contains_ci(&self.plain, last);
+        let long_entries = self.longest > STACK_NAME;
+        let mut i = raw.len();
+        // Dots among the trailing digits: all-digit candidates.
+        let (mut d, mut checked) = (digits_end, usize::MAX);
+        while i > p {
+            i -= 1;
+            if raw[i].is_ascii_digit() {
+                d = d.saturating_sub(1);
+            } else if raw[i] == b'.' && digits_fit && d != checked {
+                checked = d;
+                let candidate = &buf[d..digits_end];
+                if candidate.len() <= self.longest && self.segment.contains(candidate) {
+                    return true;
+                }
+            }
         }
-        let mut buf = [0u8; STACK_NAME];
-        let lower = &mut buf[..name.len()];
-        lower.copy_from_slice(name);
-        lower.make_ascii_lowercase();
-        let lower_last = &lower[name.len() - last.len()..];
-        self.plain.contains(&*lower)
-            || self.plain.contains(lower_last)
-            || (!self.dotted.is_empty() && self.dotted.contains(&*lower))
+        // The rest, and a candidate at each dot and at the start.
+        let mut s = STACK_NAME;
+        checked = usize::MAX;
+        while i > 0 {
+            i -= 1;
+            let b = raw[i];
+            if b == b'.' {
+                if s != checked {
+                    checked = s;
+                    if self.candidate_in(&self.segment, &buf, s, digits_end, digits) {
+                        return true;
+                    }
+                }
+            } else if !is_separator(b) {
+                if STACK_NAME - s == self.longest.min(STACK_NAME) {
+                    // Every candidate from here on is longer than the
+                    // entries that fit on the stack.
+                    return long_entries && self.matches_long(raw, p);
+                }
+                s -= 1;
+                buf[s] = b.to_ascii_lowercase();
+            }
+        }
+        self.candidate_in(&self.whole, &buf, s, digits_end, digits)
+            || (long_entries && !digits_fit && self.matches_long(raw, p))
     }
 
-    fn contains_ci(&self, set: &HashSet<Box<[u8]>>, name: &[u8]) -> bool {
-        set.iter().any(|entry| entry.eq_ignore_ascii_case(name))
+    /// True when the candidate `buf[s..digits_end]`, or its stem
+    /// `buf[s..STACK_NAME]` (the candidate without its `digits` trailing
+    /// digits, unless that leaves nothing), is in `set`.
+    #[inline]
+    fn candidate_in(
+        &self,
+        set: &HashSet<Box<[u8]>>,
+        buf: &[u8],
+        s: usize,
+        digits_end: usize,
+        digits: usize,
+    ) -> bool {
+        let whole = &buf[s..digits_end];
+        let stem = &buf[s..STACK_NAME];
+        // With more trailing digits than fit, `whole` is only the stem.
+        let whole_is_all = digits_end - STACK_NAME == digits;
+        (whole_is_all && whole.len() <= self.longest && set.contains(whole))
+            || (digits > 0 && !stem.is_empty() && stem.len() <= self.longest && set.contains(stem))
     }
+
+    /// [`Self::matches`] against the entries too long for the stack, for a
+    /// name whose candidates are too (`raw[p..]`: its trailing digits).
+    /// Linear in those entries times the name's length.
+    #[cold]
+    fn matches_long(&self, raw: &[u8], p: usize) -> bool {
+        let check = |set: &HashSet<Box<[u8]>>, dots: bool| {
+            set.iter().filter(|e| e.len() > STACK_NAME).any(|entry| {
+                ends_at_boundary(raw, raw.len(), entry, dots)
+                    || (p < raw.len()
+                        && p > 0
+                        && !entry.last().is_some_and(u8::is_ascii_digit)
+                        && ends_at_boundary(raw, p, entry, dots))
+            })
+        };
+        check(&self.whole, false) || check(&self.segment, true)
+    }
+}
+
+/// True when `raw[..end]`, normalized from its start (or, with `dots`, from
+/// after one of its dots) is `entry`.
+fn ends_at_boundary(raw: &[u8], end: usize, entry: &[u8], dots: bool) -> bool {
+    let mut i = end;
+    for &want in entry.iter().rev() {
+        loop {
+            if i == 0 {
+                return false;
+            }
+            i -= 1;
+            if !is_separator(raw[i]) {
+                break;
+            }
+        }
+        if raw[i].to_ascii_lowercase() != want {
+            return false;
+        }
+    }
+    // Only separators before it, back to the start or to a dot.
+    let before = &raw[..i];
+    match before
+        .iter()
+        .rposition(|&b| !is_separator(b) || (dots && b == b'.'))
+    {
+        None => true,
+        Some(k) => dots && before[k] == b'.',
+    }
+}
+
+/// A separator: an ASCII byte that is neither a letter nor a digit.
+fn is_separator(b: u8) -> bool {
+    b.is_ascii() && !b.is_ascii_alphanumeric()
+}
+
+/// `name` normalized: ASCII lowercase, separators dropped.
+fn normalized(name: &[u8]) -> impl Iterator<Item = u8> + '_ {
+    name.iter()
+        .filter(|&&b| !is_separator(b))
+        .map(u8::to_ascii_lowercase)
+}
+
+/// Lowercase, what a `key=value` key in text may end with for the key to
+/// match the entry `name`: its words (digits stay with the word before
+/// them) joined by `_`, `-`, `.` or nothing (which covers camelCase, the
+/// key filter folding case); and, for each spelling that ends with a letter,
+/// its last two bytes and a digit (`password2`: `rd2`), so that a key with
+/// one trailing digit reaches the full name check. A key with two or more
+/// trailing digits, or a separator before its digit (`password_2=`), is not
+/// let through.
+fn spellings(name: &str) -> Vec<Box<[u8]>> {
+    let mut words: Vec<Vec<u8>> = Vec::new();
+    for_each_word(name.as_bytes(), |word| {
+        let word = word.to_ascii_lowercase();
+        match words.last_mut() {
+            Some(last) if word[0].is_ascii_digit() => last.extend(word),
+            _ => words.push(word),
+        }
+        false
+    });
+    let mut out: Vec<Box<[u8]>> = [&b"_"[..], b"-", b".", b""]
+        .iter()
+        .map(|sep| words.join(*sep).into())
+        .collect();
+    for i in 0..out.len() {
+        let spelling = out[i].clone();
+        if spelling.last().is_some_and(u8::is_ascii_alphabetic) {
+            let tail = &spelling[spelling.len().saturating_sub(2)..];
+            for digit in b'0'..=b'9' {
+                out.push([tail, &[digit]].concat().into());
+            }
+        }
+    }
+    out.retain(|s| !s.is_empty());
+    out
 }
 
 /// True when a word of `name` marks it as holding a secret (module docs).
@@ -114,9 +279,10 @@ pub(super) fn is_secret_name(name: &str) -> bool {
 }
 
 fn is_secret_word(word: &[u8]) -> bool {
-    const SUFFIXES: [&[u8]; 6] = [
+    const SUFFIXES: [&[u8]; 7] = [
         b"password",
         b"passwd",
+        b"passphrase",
         b"secret",
         b"token",
         b"apikey",
@@ -129,7 +295,10 @@ fn is_secret_word(word: &[u8]) -> bool {
     SUFFIXES
         .iter()
         .any(|s| ends_with_ci(word, s) || ends_with_ci(singular, s))
-        || is_one_of(word, &[b"auth", b"authorization", b"otp", b"totp", b"hotp"])
+        || is_one_of(
+            word,
+            &[b"auth", b"authorization", b"otp", b"totp", b"hotp", b"pwd"],
+        )
 }
 
 fn ends_with_ci(word: &[u8], suffix: &[u8]) -> bool {
@@ -257,6 +426,12 @@ mod tests {
             "totp",
             "hotp_counter",
             "password2",
+            "passphrase",
+            "gpgPassphrase",
+            "key_passphrases",
+            "pwd",
+            "x_pwd",
+            "DB-PWD",
         ] {
             assert!(is_secret_name(name), "{name} should be secret");
         }
@@ -286,6 +461,8 @@ mod tests {
             "passenger",
             "compass",
             "user_id",
+            "oldpwd",
+            "pwdx",
             "",
             "___",
         ] {
@@ -326,5 +503,183 @@ mod tests {
         assert!(set.matches(&long));
         assert!(!set.matches(&"x".repeat(300)));
         assert!(!NameSet::default().matches("password"));
+    }
+
+    /// Review finding: exact names matched only with their own separators
+    /// (`session_id` masked, `session-id` and `sessionId` kept).
+    #[test]
+    fn exact_names_match_in_every_spelling() {
+        let mut set = NameSet::default();
+        for n in [
+            "session_id",
+            "credit_card",
+            "Set-Cookie",
+            "user.token",
+            "cvv2",
+        ] {
+            set.insert(n);
+        }
+        for hit in [
+            "session_id",
+            "session-id",
+            "sessionId",
+            "SessionID",
+            "SESSION_ID",
+            "session.id",
+            "Session ID",
+            "sessionid",
+            "http.session-id",
+            "http.session.id",
+            "a.b.Session.Id",
+            "creditCard",
+            "credit-card",
+            "CREDIT.CARD",
+            "set_cookie",
+            "Set-Cookie",
+            "setCookie",
+            "headers.set-cookie",
+            "user.token",
+            "user_token",
+            "userToken",
+            "cvv2",
+            "CVV-2",
+            "card.cvv_2",
+        ] {
+            assert!(set.matches(hit), "{hit}");
+        }
+        for miss in [
+            "session",
+            "session_ids",
+            "my_session_id",
+            "id",
+            "cookie",
+            "a.user.token",
+            "token",
+            "cvv",
+            "cvv3",
+            "",
+            "-_.",
+        ] {
+            assert!(!set.matches(miss), "{miss}");
+        }
+    }
+
+    /// Review finding: `password2` and `db_password2` were kept.
+    #[test]
+    fn trailing_digits_do_not_hide_a_name() {
+        let mut set = NameSet::default();
+        for n in ["password", "pan", "123"] {
+            set.insert(n);
+        }
+        for hit in [
+            "password2",
+            "password_2",
+            "Password-12",
+            "user.password2",
+            "password.0",
+            "pan1",
+            "card.PAN_9",
+            "123",
+            "1-2-3",
+        ] {
+            assert!(set.matches(hit), "{hit}");
+        }
+        for miss in ["password2x", "2password", "pan2a", "1234", "12"] {
+            assert!(!set.matches(miss), "{miss}");
+        }
+    }
+
+    #[test]
+    fn dots_digits_and_separators_together() {
+        let mut set = NameSet::default();
+        for n in ["api_key", "pan", "7", "x.y"] {
+            set.insert(n);
+        }
+        for hit in [
+            "cfg.api.key",
+            "cfg.api.key.2",
+            "cfg..api_key_3",
+            "cfg._api-KEY",
+            "a.7",
+            "a.b.7",
+            "7",
+            "..7..",
+            "x.y",
+            "X_Y",
+            "x.y9",
+            "pan.",
+            "._pan_.",
+        ] {
+            assert!(set.matches(hit), "{hit}");
+        }
+        for miss in [
+            "api",
+            "key",
+            "cfgapi.key",
+            "a.77",
+            "a.y",
+            "w.x.y",
+            "pan.x",
+            "1.pa.nx",
+        ] {
+            assert!(!set.matches(miss), "{miss}");
+        }
+    }
+
+    #[test]
+    fn names_too_long_for_the_stack() {
+        let entry = format!("{}_secret", "a".repeat(200));
+        let mut set = NameSet::default();
+        set.insert(&entry);
+        set.insert("password");
+        assert!(set.matches(&entry));
+        assert!(set.matches(&entry.to_ascii_uppercase().replace('_', "-")));
+        assert!(set.matches(&format!("{entry}42")));
+        assert!(set.matches(&format!("x.{entry}")));
+        assert!(!set.matches(&format!("{entry}x")));
+        assert!(!set.matches(&format!("{entry}4x")));
+        assert!(!set.matches(&"a".repeat(300)));
+        assert!(set.matches(&format!("{}.password_9", "-".repeat(300))));
+        // More trailing digits than fit on the stack.
+        let digits = "9".repeat(300);
+        assert!(set.matches(&format!("password{digits}")));
+        assert!(set.matches(&format!("{entry}{digits}")));
+        assert!(set.matches(&format!("b.{entry}.{digits}")));
+        assert!(!set.matches(&format!("b{entry}{digits}")));
+        assert!(!set.matches(&digits));
+        // Only stack-sized entries: a long name costs one walk.
+        let mut short = NameSet::default();
+        short.insert("token");
+        assert!(short.matches(&format!("{}.token", "x.".repeat(10_000))));
+        assert!(!short.matches(&"x.".repeat(10_000)));
+        assert!(!short.matches(&"token".repeat(10_000)));
+    }
+
+    #[test]
+    fn spellings_let_every_key_form_through() {
+        let of = |name: &str| -> Vec<String> {
+            spellings(name)
+                .iter()
+                .map(|s| String::from_utf8(s.to_vec()).unwrap())
+                .collect()
+        };
+        let s = of("sessionId");
+        for form in ["session_id", "session-id", "session.id", "sessionid", "id7"] {
+            assert!(s.contains(&form.to_string()), "{form} in {s:?}");
+        }
+        let s = of("cvv2");
+        assert_eq!(s, ["cvv2"; 4]);
+        let s = of("x-api-key");
+        for form in [
+            "x_api_key",
+            "x-api-key",
+            "x.api.key",
+            "xapikey",
+            "ey0",
+            "ey9",
+        ] {
+            assert!(s.contains(&form.to_string()), "{form} in {s:?}");
+        }
+        assert!(of("__").is_empty());
     }
 }

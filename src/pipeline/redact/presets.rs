@@ -19,12 +19,18 @@ pub enum Preset {
 }
 
 /// Exact field names masked by [`Preset::Credentials`] (the Python library's
-/// CREDENTIALS preset).
+/// CREDENTIALS preset, and `set_cookie`, `cookies`, `passphrase`,
+/// `credential`, `credentials`). Like every exact name, each matches in any
+/// case and with any separators (`session-id`, `sessionId`, `Set-Cookie`)
+/// and with trailing digits (`password2`).
 pub const CREDENTIAL_NAMES: &[&str] = &[
     "password",
     "passwd",
     "pwd",
     "pass",
+    "passphrase",
+    "credential",
+    "credentials",
     "secret",
     "api_secret",
     "client_secret",
@@ -48,6 +54,8 @@ pub const CREDENTIAL_NAMES: &[&str] = &[
     "session_token",
     "session_key",
     "cookie",
+    "cookies",
+    "set_cookie",
     "session_cookie",
     "auth_cookie",
     "otp",
