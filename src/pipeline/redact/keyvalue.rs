@@ -1,17 +1,43 @@
 //! Secrets written as `key=value` or `key: value` inside text: query
 //! strings (`?user=bob&password=hunter2`), config dumps (`token = abc`),
 //! JSON in a message (`{"api_key":"k_123"}`), Debug output of user types
-//! (`Creds { password: "hunter2" }`).
+//! (`Creds { password: Some("hunter2") }`), HTTP headers
+//! (`Cookie: a=1; sid=…`).
 //!
 //! Trigger: every `=` and `:` ([`super::windows`]). The key is the identifier just
 //! before it (letters, digits, `_`, `-`, `.`), through a closing quote. It
 //! is secret when it ends with a secret word or exact secret name
 //! (`db_password`, `api_key`; not `password_hint`) and passes the field-name
-//! rules. The value is masked: a quoted value up to its closing quote
-//! (escapes respected; also `\"…\"` in text that is itself an escaped
-//! string), otherwise up to whitespace or one of `, ; & ) } ] "'`.
-//! Skipped: `://` (URL schemes), `::` (paths), and separators with digits
-//! on both sides (times, ports).
+//! rules; before a `:`, `Authorization`, `Proxy-Authorization`, `Cookie`
+//! and `Set-Cookie` are secret too. Skipped: `://` (URL schemes), `::`
+//! (paths), and separators with digits on both sides (times, ports).
+//!
+//! The value starts after the separator (`=>` and `:=` too), spaces and
+//! tabs; it never starts on the next line (`password:` at the end of a line
+//! has no value, and the next line's key is its own). What is masked:
+//! - a quoted value, inside its quotes, up to the closing quote (escapes
+//!   respected; also `\"…\"` in text that is itself an escaped string);
+//!   a word glued to the closing quote (`""hunter2`) is masked with it;
+//! - a value that opens a bracket (`[…]`, `(…)`, `{…}`) or is a type name
+//!   and one (`Some(…)`, `Secret(…)`, `SecretString { … }`, Debug output of
+//!   an `Option` or a wrapper): whole, through the matching bracket, across
+//!   lines (`{:#?}`), nested brackets and quoted strings skipped, or to the
+//!   end of the text when nothing matches; empty brackets alone are kept;
+//! - a header value: after `Authorization`, `Proxy-Authorization`,
+//!   `Cookie`, `Set-Cookie` or a secret name with a `-` (`X-Api-Key`,
+//!   `X-Auth-Token`) and `:`, to the end of the line (a line break, or
+//!   `\n`/`\r` in escaped text), every cookie and every word;
+//! - an authorization scheme (`Bearer`, `Basic`, `Token`, `Digest`, …)
+//!   stays visible and what follows is masked: to the end of the line in a
+//!   header, else the next word (`Authorization: Digest ***`,
+//!   `token=Token ***`);
+//! - otherwise a word: up to whitespace or one of `, ; & ) } ] " '`. The
+//!   words `None`, `null`, `nil`, `true`, `false`, `True`, `False` are no
+//!   secret and stay; numbers are masked (one-time codes, PINs).
+//!
+//! Linear time: the scanner looks at no separator inside a value it has
+//! masked, and every value is scanned once, so a separator repeated all
+//! over a 256 KB record (`token=token=…`) costs one pass.
 
 /// The longest key looked at.
 const MAX_KEY: usize = 64;
@@ -92,6 +118,7 @@ impl KeyFilter {
         let mut all: Vec<Vec<u8>> = names.map(|n| n.to_ascii_lowercase()).collect();
         if patterns {
             all.extend(PATTERN_WORDS.iter().map(|f| f.as_bytes().to_vec()));
+            all.extend(CREDENTIAL_HEADERS.iter().map(|f| f.as_bytes().to_vec()));
         }
         // A fragment with a byte that no key holds can never match.
         all.retain(|f| !f.is_empty() && f.iter().all(|&b| is_key_byte(b)));
@@ -159,13 +186,20 @@ impl KeyFilter {
     #[inline(always)]
     pub(super) fn ends_with_fragment(&self, t: &[u8], end: usize) -> bool {
         let mut row = 0;
-        for &b in t[..end].iter().rev() {
+        for (k, &b) in t[..end].iter().rev().enumerate() {
             match self.rows[row * self.columns + self.column[b as usize] as usize] {
-                REJECT => return false,
-                ACCEPT => return true,
+                REJECT => {
+                    examined(k + 1);
+                    return false;
+                }
+                ACCEPT => {
+                    examined(k + 1);
+                    return true;
+                }
                 next => row = next as usize,
             }
         }
+        examined(end);
         false
     }
 
@@ -198,6 +232,7 @@ fn key_end(t: &[u8], sep: usize) -> usize {
 #[inline(always)]
 pub(super) fn key_may_be_secret(t: &[u8], sep: usize, filter: &KeyFilter) -> bool {
     let end = key_end(t, sep);
+    examined(sep - end + 5);
     filter.tail_may_match(t, end) && filter.ends_with_fragment(t, end)
 }
 
@@ -206,7 +241,13 @@ fn is_key_byte(b: u8) -> bool {
 }
 
 /// The value span to mask for the separator at `sep`, if the key before it
-/// names a secret.
+/// names a secret (module docs for the rules).
+///
+/// Work: at most `MAX_KEY` bytes and the spaces back from `sep`, and forward
+/// through the end of the span returned (plus the byte that ends it), or a
+/// bounded number of bytes when it returns `None`. The scanner looks at no
+/// separator inside a span it masked (`Resume::kv` in `scan.rs`), so every byte
+/// of a text is looked at by a bounded number of calls: linear time.
 pub(super) fn secret_value_after(
     t: &[u8],
     sep: usize,
@@ -230,50 +271,287 @@ pub(super) fn secret_value_after(
     while start > 0 && end - start < MAX_KEY && is_key_byte(t[start - 1]) {
         start -= 1;
     }
-    if start == end || (start > 0 && is_key_byte(t[start - 1])) || !filter.may_match(&t[start..end])
-    {
+    examined(sep + 1 - start.saturating_sub(1));
+    if start == end || (start > 0 && is_key_byte(t[start - 1])) {
+        return None;
+    }
+    // In text that is itself an escaped string, `\nCookie:` starts a line.
+    if start > 0 && t[start - 1] == b'\\' && matches!(t[start], b'n' | b'r' | b't') {
+        start += 1;
+    }
+    if start == end || !filter.may_match(&t[start..end]) {
         return None;
     }
     let key = std::str::from_utf8(&t[start..end]).ok()?;
-    if !is_secret_key(key) {
+    let colon = t[sep] == b':';
+    let credential_header = colon && is_credential_header(key);
+    if !credential_header && !is_secret_key(key) {
         return None;
     }
-    // The value.
+    // A header line's value runs to the end of the line.
+    let header = credential_header || (colon && last_segment(key).contains('-'));
+    // The value: after `=>` or `:=`, spaces and tabs (never a line break:
+    // `password:` at the end of a line has no value).
     let mut i = sep + 1;
-    while i < t.len() && t[i] == b' ' {
+    if matches!((t[sep], next), (b'=', Some(b'>')) | (b':', Some(b'='))) {
         i += 1;
     }
-    // A value quoted with escaped quotes (`\"secret\"`): up to the next `\"`.
-    if t.get(i) == Some(&b'\\') && matches!(t.get(i + 1), Some(b'"' | b'\'')) {
-        let q = t[i + 1];
-        let from = i + 2;
-        let to = (from..t.len().saturating_sub(1))
-            .find(|&j| t[j] == b'\\' && t[j + 1] == q)
-            .unwrap_or(t.len());
-        return (from < to).then_some((from, to));
+    let blanks = t[i..]
+        .iter()
+        .take_while(|&&b| b == b' ' || b == b'\t')
+        .count();
+    examined(blanks + 2);
+    i += blanks;
+    match *t.get(i)? {
+        // Quoted with escaped quotes (`\"secret\"`, text that is itself an
+        // escaped string): up to the closing `\"`.
+        b'\\' if matches!(t.get(i + 1), Some(b'"' | b'\'')) => {
+            let from = i + 2;
+            non_empty(from, string_end(t, from, t[i + 1], true))
+        }
+        q @ (b'"' | b'\'') => quoted_value(t, i, q),
+        b'(' | b'[' | b'{' => bracketed_value(t, i, i),
+        b'\n' | b'\r' => None,
+        _ => unquoted_value(t, i, header),
     }
-    match t.get(i) {
-        Some(&q @ (b'"' | b'\'')) => {
-            let from = i + 1;
-            let mut j = from;
-            while j < t.len() && t[j] != q {
-                j += if t[j] == b'\\' { 2 } else { 1 };
+}
+
+/// `Some((from, to))` unless the span is empty.
+fn non_empty(from: usize, to: usize) -> Option<(usize, usize)> {
+    (from < to).then_some((from, to))
+}
+
+// Test-only: how many bytes the key-value scanner has looked at on this
+// thread, counted at every loop over the text, so that a test can check
+// that the scan is linear without timing it.
+#[cfg(test)]
+thread_local! {
+    /// Bytes looked at on this thread (tests only).
+    pub(super) static EXAMINED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Counts `n` bytes looked at (tests only; nothing otherwise).
+#[inline(always)]
+fn examined(n: usize) {
+    #[cfg(test)]
+    EXAMINED.with(|c| c.set(c.get() + n));
+    #[cfg(not(test))]
+    let _ = n;
+}
+
+/// The part of `key` after its last `.`.
+fn last_segment(key: &str) -> &str {
+    key.rsplit('.').next().unwrap_or(key)
+}
+
+/// HTTP headers whose whole value is a credential; secret in text before a
+/// `:` whatever the name rules say (`Set-Cookie` is no secret name).
+const CREDENTIAL_HEADERS: [&str; 4] = [
+    "authorization",
+    "proxy-authorization",
+    "cookie",
+    "set-cookie",
+];
+
+fn is_credential_header(key: &str) -> bool {
+    let name = last_segment(key);
+    CREDENTIAL_HEADERS
+        .iter()
+        .any(|h| name.eq_ignore_ascii_case(h))
+}
+
+/// `Authorization` schemes: the word stays visible, what follows is masked.
+const AUTH_SCHEMES: [&str; 14] = [
+    "basic",
+    "bearer",
+    "digest",
+    "token",
+    "negotiate",
+    "ntlm",
+    "hoba",
+    "mutual",
+    "oauth",
+    "apikey",
+    "dpop",
+    "aws4-hmac-sha256",
+    "scram-sha-1",
+    "scram-sha-256",
+];
+
+/// Unquoted values that say there is no secret: not masked.
+const ABSENT: [&[u8]; 7] = [
+    b"None", b"null", b"nil", b"true", b"false", b"True", b"False",
+];
+
+/// Ends an unquoted word.
+fn ends_word(b: u8) -> bool {
+    b.is_ascii_whitespace() || matches!(b, b',' | b';' | b'&' | b')' | b'}' | b']' | b'"' | b'\'')
+}
+
+/// Bytes of a type name before `(` or `{` in Debug output (`Some`,
+/// `secrecy::SecretBox<str>`).
+fn is_type_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'_' | b':' | b'<' | b'>')
+}
+
+/// The unquoted value starting at `i` (not a quote, bracket or line end).
+fn unquoted_value(t: &[u8], i: usize, header: bool) -> Option<(usize, usize)> {
+    // Debug output of a wrapper: `Some(…)`, `Secret(…)`, `Token { … }`.
+    let name = t[i..].iter().take_while(|&&b| is_type_byte(b)).count();
+    examined(name + 2);
+    if name > 0 && (t[i].is_ascii_alphabetic() || t[i] == b'_') {
+        let after = i + name;
+        match t.get(after) {
+            Some(b'(' | b'[') => return bracketed_value(t, i, after),
+            Some(b'{') if t[i].is_ascii_uppercase() => return bracketed_value(t, i, after),
+            Some(b' ') if t[i].is_ascii_uppercase() && t.get(after + 1) == Some(&b'{') => {
+                return bracketed_value(t, i, after + 1)
             }
-            let to = j.min(t.len());
-            (from < to).then_some((from, to))
+            _ => {}
         }
-        Some(_) => {
-            let to = t[i..]
-                .iter()
-                .position(|&b| {
-                    b.is_ascii_whitespace()
-                        || matches!(b, b',' | b';' | b'&' | b')' | b'}' | b']' | b'"' | b'\'')
-                })
-                .map_or(t.len(), |n| i + n);
-            (i < to).then_some((i, to))
-        }
-        None => None,
     }
+    // An authorization scheme and its credentials: the scheme is kept.
+    let word = t[i..]
+        .iter()
+        .take_while(|&&b| b.is_ascii_alphanumeric() || b == b'-')
+        .count();
+    examined(word + 1);
+    let mut at = i;
+    if AUTH_SCHEMES
+        .iter()
+        .any(|s| t[i..i + word].eq_ignore_ascii_case(s.as_bytes()))
+    {
+        let gap = t[i + word..]
+            .iter()
+            .take_while(|&&b| b == b' ' || b == b'\t')
+            .count();
+        examined(gap + 1);
+        let credential = i + word + gap;
+        if gap > 0 && t.get(credential).is_some_and(|&b| !ends_word(b)) {
+            at = credential;
+        }
+    }
+    if header {
+        return rest_of_line(t, at);
+    }
+    let to = word_end(t, at);
+    if at == i && ABSENT.contains(&&t[i..to]) {
+        return None;
+    }
+    non_empty(at, to)
+}
+
+/// From `i` to the end of the line: a line break, or an escaped one (`\n`,
+/// `\r` in text that is itself an escaped string), spaces before it left out.
+fn rest_of_line(t: &[u8], i: usize) -> Option<(usize, usize)> {
+    let mut j = i;
+    while j < t.len()
+        && !matches!(t[j], b'\n' | b'\r')
+        && !(t[j] == b'\\' && matches!(t.get(j + 1), Some(b'n' | b'r')))
+    {
+        j += 1;
+    }
+    examined(j - i + 2);
+    let mut to = j;
+    while to > i && matches!(t[to - 1], b' ' | b'\t') {
+        to -= 1;
+    }
+    non_empty(i, to)
+}
+
+/// Where the string whose opening quote `q` ends just before `from` ends:
+/// the closing quote (`\` escapes a byte), or, when `escaped` (the quote
+/// was `\q`: text that is itself an escaped string), the `\` of the
+/// closing `\q` (`\\` escapes the next pair); `t.len()` if unclosed.
+fn string_end(t: &[u8], from: usize, q: u8, escaped: bool) -> usize {
+    let mut j = from;
+    if escaped {
+        let mut inner_escape = false;
+        while j + 1 < t.len() {
+            if t[j] != b'\\' {
+                inner_escape = false;
+                j += 1;
+                continue;
+            }
+            let c = t[j + 1];
+            if c == q && !inner_escape {
+                examined(j + 2 - from);
+                return j;
+            }
+            inner_escape = !inner_escape && c == b'\\';
+            j += 2;
+        }
+        examined(t.len() - from);
+        return t.len();
+    }
+    while j < t.len() && t[j] != q {
+        j += if t[j] == b'\\' { 2 } else { 1 };
+    }
+    examined(j.min(t.len()) - from + 1);
+    j.min(t.len())
+}
+
+/// Where the unquoted word at `i` ends.
+fn word_end(t: &[u8], i: usize) -> usize {
+    let to = t[i..]
+        .iter()
+        .position(|&b| ends_word(b))
+        .map_or(t.len(), |n| i + n);
+    examined(to - i + 1);
+    to
+}
+
+/// The string whose opening quote `q` is at `i`, without its quotes; when
+/// more of a word is glued to its closing quote (`"abc"def`, `""hunter2`),
+/// through the end of that word.
+fn quoted_value(t: &[u8], i: usize, q: u8) -> Option<(usize, usize)> {
+    let close = string_end(t, i + 1, q, false);
+    if t.get(close + 1).is_some_and(|&b| !ends_word(b)) {
+        return non_empty(i + 1, word_end(t, close + 1));
+    }
+    non_empty(i + 1, close)
+}
+
+/// The value from `start` through the match of the bracket `(`, `[` or
+/// `{` at `open` (any closing bracket at the same depth; quoted strings
+/// skipped, `'` only where a value starts) and the rest of the word glued
+/// to it, or to the end of the text when there is no match. An empty
+/// bracket alone (`[]`, `()`) is no secret.
+fn bracketed_value(t: &[u8], start: usize, open: usize) -> Option<(usize, usize)> {
+    let mut depth = 0usize;
+    let mut j = open;
+    while j < t.len() {
+        match t[j] {
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => {
+                depth -= 1;
+                if depth == 0 {
+                    break;
+                }
+            }
+            b'"' => j = string_end(t, j + 1, b'"', false),
+            b'\''
+                if matches!(
+                    t[j - 1],
+                    b'(' | b'[' | b'{' | b',' | b':' | b'=' | b' ' | b'\t' | b'\n'
+                ) =>
+            {
+                j = string_end(t, j + 1, b'\'', false);
+            }
+            b'\\' if t.get(j + 1) == Some(&b'"') => j = string_end(t, j + 2, b'"', true) + 1,
+            b'\\' => j += 1,
+            _ => {}
+        }
+        j += 1;
+    }
+    if j >= t.len() {
+        examined(t.len() - open);
+        return Some((start, t.len()));
+    }
+    examined(2 * (j - open) + 1);
+    let end = word_end(t, j + 1);
+    let empty = t[open + 1..j].iter().all(u8::is_ascii_whitespace);
+    (start < open || end > j + 1 || !empty).then_some((start, end))
 }
 
 #[cfg(test)]
@@ -365,10 +643,18 @@ mod tests {
             |k: &str| super::super::names::is_secret_name(k) || k.eq_ignore_ascii_case("pwd");
         let filter = KeyFilter::new(true, [&b"pwd"[..]].into_iter());
         let t = text.as_bytes();
-        memchr::memchr2_iter(b'=', b':', t)
-            .filter_map(|i| secret_value_after(t, i, &filter, &secret))
-            .map(|(a, b)| &text[a..b])
-            .collect()
+        // As the scanner does: no separator inside a masked value.
+        let mut resume = 0;
+        let mut out = Vec::new();
+        for i in memchr::memchr2_iter(b'=', b':', t) {
+            if i >= resume {
+                if let Some((a, b)) = secret_value_after(t, i, &filter, &secret) {
+                    out.push(&text[a..b]);
+                    resume = b;
+                }
+            }
+        }
+        out
     }
 
     #[test]

@@ -13,7 +13,7 @@
 //! | `-B` (of `-----BEGIN `) | PEM private keys ([`super::pem`]) |
 //! | digit spans ≥ 12–13 bytes ([`super::digits`]) | cards, North American phones |
 //! | `+`/`(` | international and `(NXX)` phones |
-//! | `=`/`:` | `key=value` pairs whose key names a secret ([`super::keyvalue`]) |
+//! | `=`/`:` (none inside a value it masked) | `key=value` pairs whose key names a secret ([`super::keyvalue`]) |
 //! | each configured pattern (memmem, a pass of its own) | literal patterns |
 //!
 //! Detectors run independently and report spans; overlapping spans are
@@ -92,11 +92,14 @@ impl Scanner {
                     while bits != 0 {
                         let at = w + bits.trailing_zeros() as usize;
                         bits &= bits - 1;
-                        if keyvalue::key_may_be_secret(t, at, key_filter) {
+                        // A separator inside a value just masked is part
+                        // of the secret: looking again would rescan it.
+                        if at >= resume.kv && keyvalue::key_may_be_secret(t, at, key_filter) {
                             if let Some(span) =
                                 keyvalue::secret_value_after(t, at, key_filter, is_secret_key)
                             {
                                 push(span, RedactionKind::KeyValue);
+                                resume.kv = span.1;
                             }
                         }
                     }
@@ -200,6 +203,8 @@ const PEM_BEGIN: &[u8] = b"-----BEGIN ";
 struct Resume {
     /// `@`: after a URL's authority or an e-mail address.
     at: usize,
+    /// `key=value` separators: after the masked value.
+    kv: usize,
     /// `Bearer`/`Basic`: after the credential.
     auth: usize,
     /// JWTs: after the token.
