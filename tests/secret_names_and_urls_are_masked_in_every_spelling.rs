@@ -206,7 +206,8 @@ fn text_keys_match_in_every_spelling() {
         ("sessionId: hunter2 next", "sessionId: *** next"),
         ("db_password2=hunter2", "db_password2=***"),
         ("x_pwd=hunter2", "x_pwd=***"),
-        ("Set-Cookie: sid=hunter2; Path=/", "Set-Cookie: ***; Path=/"),
+        // A cookie header is masked to the end of its line.
+        ("Set-Cookie: sid=hunter2; Path=/", "Set-Cookie: ***"),
         (r#"{"card-number":"hunter2"}"#, r#"{"card-number":"***"}"#),
         ("mfa-code=hunter2&x=1", "mfa-code=***&x=1"),
         ("gpg_passphrase = hunter2", "gpg_passphrase = ***"),
