@@ -7,7 +7,10 @@
 //! that it never grows, and every slot keeps its key in a `String` that is
 //! reused when the slot is. So once warm a lookup of a known key allocates
 //! nothing; a new key allocates only when it is longer than the key its slot
-//! held before (and the first time each slot is used).
+//! held before (and the first time each slot is used). A slot whose string
+//! grew for a key longer than [`KEEP_CAPACITY`] gives the excess back when
+//! it takes a much shorter key, so the table holds about its current keys,
+//! not the longest key each slot ever saw.
 //!
 //! Two different keys with the same 64-bit hash cannot both be present: the
 //! newer one takes over the older one's slot, as if the older one had been
@@ -17,6 +20,10 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
 const NIL: u32 = u32::MAX;
+
+/// Bytes a slot's key string keeps whatever key it holds; beyond this, the
+/// string is shrunk to fit a shorter key.
+const KEEP_CAPACITY: usize = 1024;
 
 /// One entry: its key (two strings stored back to back), a small tag that is
 /// part of the key (the level, for the de-duplicator), and its value.
@@ -53,6 +60,10 @@ impl<V> Slot<V> {
         self.hash = hash;
         self.tag = tag;
         self.key.clear();
+        let len = a.len() + b.len();
+        if self.key.capacity() > KEEP_CAPACITY && self.key.capacity() > 2 * len {
+            self.key.shrink_to(len.max(KEEP_CAPACITY));
+        }
         self.key.push_str(a);
         self.key.push_str(b);
         self.split = a.len();
@@ -337,6 +348,31 @@ mod tests {
                 assert!(!e.inserted, "key-{k} in round {round}");
             }
         }
+    }
+
+    #[test]
+    fn slots_hold_about_their_current_keys_not_the_longest_they_saw() {
+        let mut t: Table<u32> = Table::new(4, 3);
+        let long = "x".repeat(200_000);
+        for k in 0..4 {
+            t.entry(0, &format!("{k}{long}"), "", || 0);
+        }
+        // Short keys evict the long ones from every slot.
+        for k in 0..4 {
+            t.entry(0, &format!("short-{k}"), "", || 0);
+        }
+        let held: usize = t.slots.iter().map(|s| s.key.capacity()).sum();
+        assert!(
+            held <= 4 * KEEP_CAPACITY,
+            "{held} bytes held for 4 short keys"
+        );
+        // Keys up to KEEP_CAPACITY reuse their slot's string: no churn.
+        let before: Vec<usize> = t.slots.iter().map(|s| s.key.capacity()).collect();
+        for k in 0..4 {
+            t.entry(0, &format!("other-{k}"), "", || 0);
+        }
+        let after: Vec<usize> = t.slots.iter().map(|s| s.key.capacity()).collect();
+        assert_eq!(before, after);
     }
 
     #[test]
