@@ -24,7 +24,9 @@
 //! they all sit at the top level.
 //!
 //! Async code: a scope belongs to a thread, so a future that moves between
-//! threads takes its context with it through [`WithLogContext`]:
+//! threads takes its context with it through [`WithLogContext`]; a `bind!`
+//! inside such a future lasts across its `.await`s and is seen by no other
+//! task:
 //!
 //! ```
 //! use fapilog::context::{Context, WithLogContext};
@@ -161,10 +163,12 @@ impl Context {
 /// Guards are meant to drop in the reverse order of their creation, as
 /// scoped variables do. One dropped out of order (a struct's fields drop in
 /// declaration order) leaves the newer bindings in place; once the newest
-/// drops too, the thread is back to what was bound before the oldest. Do
-/// not hold a guard across an `.await`: other tasks polled on the thread
-/// meanwhile would log with it; carry a context into a future with
-/// [`WithLogContext`] instead.
+/// drops too, the thread is back to what was bound before the oldest.
+///
+/// In async code, hold a guard across an `.await` only inside a future run
+/// with [`WithLogContext`], which keeps the binding with the task between
+/// polls; elsewhere, other tasks polled on the thread meanwhile would log
+/// with it.
 #[must_use = "the context is unbound when the guard drops: bind it with `let _ctx = ...`"]
 pub struct ContextGuard {
     id: u64,
@@ -177,9 +181,12 @@ pub struct ContextGuard {
 /// lease's (`logger::replace_scope`).
 #[derive(Default)]
 struct Entered {
-    next_id: u64,
     stack: Vec<(u64, *const Scope)>,
 }
+
+/// Guard ids, unique in the process (an entry a future carried to another
+/// thread must not be mistaken for one of that thread's).
+static NEXT_GUARD_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 impl Drop for Entered {
     fn drop(&mut self) {
@@ -208,12 +215,10 @@ impl ContextGuard {
     fn install(scope: Option<Arc<Scope>>) -> ContextGuard {
         let new = scope.map_or(std::ptr::null(), Arc::into_raw);
         let previous = crate::logger::replace_scope(new);
+        let id = NEXT_GUARD_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let id = ENTERED
             .try_with(|entered| {
-                let mut entered = entered.borrow_mut();
-                let id = entered.next_id;
-                entered.next_id += 1;
-                entered.stack.push((id, previous));
+                entered.borrow_mut().stack.push((id, previous));
                 id
             })
             // The thread is exiting: nothing can be restored later anyway.
@@ -260,7 +265,11 @@ pub fn bind<F: Fields>(names: &'static [&'static str], fields: &F) -> ContextGua
 pub trait WithLogContext: Future + Sized {
     /// Runs this future with `ctx` bound.
     fn with_log_context(self, ctx: Context) -> WithContext<Self> {
-        WithContext { inner: self, ctx }
+        WithContext {
+            inner: self,
+            ctx,
+            held: Held(Vec::new()),
+        }
     }
 
     /// Runs this future with the context bound here and now.
@@ -272,9 +281,40 @@ pub trait WithLogContext: Future + Sized {
 impl<F: Future> WithLogContext for F {}
 
 /// A future running with a bound context. See [`WithLogContext`].
+///
+/// `bind!` inside the future works across `.await`: a guard its body still
+/// holds when a poll ends belongs to the task, not to the thread. Its
+/// binding is kept for the task's next poll and taken off the thread
+/// meanwhile, so other tasks polled there never see it.
 pub struct WithContext<F> {
     inner: F,
+    /// The task's context: what the last poll ended with.
     ctx: Context,
+    /// Entries of the guards the body holds, off the thread between polls.
+    held: Held,
+}
+
+/// Thread-stack entries (guard id, the scope its drop restores) that a
+/// future's body entered and still holds.
+struct Held(Vec<(u64, *const Scope)>);
+
+// SAFETY: each pointer is one owned strong count of an `Arc<Scope>`, and
+// `Scope` is `Send + Sync` (names, bytes and an `Arc` of the same), so the
+// counts may be carried to and released on any thread. (The guards they
+// belong to are not `Send`, so a future holding one stays on its thread
+// anyway.)
+unsafe impl Send for Held {}
+// SAFETY: as above; a shared `&Held` gives no access to the pointers.
+unsafe impl Sync for Held {}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        // The future was dropped between polls: its guards already dropped
+        // (finding no entry on the thread) or were leaked.
+        for (_, previous) in self.0.drain(..) {
+            release(previous);
+        }
+    }
 }
 
 impl<F: Future> Future for WithContext<F> {
@@ -282,10 +322,18 @@ impl<F: Future> Future for WithContext<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<F::Output> {
         // SAFETY: `inner` is structurally pinned: it is never moved out of
-        // `self`, and `ctx` is not pinned (we only borrow it).
+        // `self`; `ctx` and `held` are not pinned.
         let this = unsafe { self.get_unchecked_mut() };
-        let _guard = this.ctx.enter();
+        let guard = this.ctx.enter();
+        let ours = ENTERED.try_with(|e| e.borrow().stack.len()).unwrap_or(0);
+        // The body's guards go back on the thread, above ours.
+        let _ = ENTERED.try_with(|e| e.borrow_mut().stack.append(&mut this.held.0));
         // SAFETY: as above, `inner` stays where it is.
-        unsafe { Pin::new_unchecked(&mut this.inner) }.poll(cx)
+        let poll = unsafe { Pin::new_unchecked(&mut this.inner) }.poll(cx);
+        // What the body bound and still holds is the task's from now on.
+        this.ctx = Context::current();
+        let _ = ENTERED.try_with(|e| this.held.0 = e.borrow_mut().stack.split_off(ours));
+        drop(guard);
+        poll
     }
 }

@@ -238,3 +238,72 @@ fn guards_dropped_out_of_order_leave_nothing_bound_behind() {
     assert!(!lines[3].contains(r#""c""#), "{}", lines[3]);
     assert!(!lines[4].contains(r#""a""#), "{}", lines[4]);
 }
+
+#[test]
+fn bind_inside_a_task_lasts_across_await_and_stays_in_the_task() {
+    let _serial = serial();
+    let sink = Collect::new(Format::Flat);
+    let guard = common::builder().sink(sink.clone()).install().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let a = async {
+            let _tenant = fapilog::bind!(tenant_id = "t-a");
+            fapilog::info!("a before await");
+            tokio::task::yield_now().await;
+            fapilog::info!("a after await");
+            {
+                let _user = fapilog::bind!(user_id = 1u64);
+                tokio::task::yield_now().await;
+                fapilog::info!("a with user");
+            }
+            tokio::task::yield_now().await;
+            fapilog::info!("a without user");
+        }
+        .with_log_context(Context::current().with_field("request_id", &"req-a"));
+        let b = async {
+            for _ in 0..4 {
+                fapilog::info!("b");
+                tokio::task::yield_now().await;
+            }
+        }
+        .with_log_context(Context::current().with_field("request_id", &"req-b"));
+        tokio::join!(a, b);
+    });
+    fapilog::info!("outside");
+    drop(guard);
+    let lines = sink.lines();
+    let by_message = |m: &str| {
+        let needle = format!(r#""message":"{m}""#);
+        lines
+            .iter()
+            .filter(|l| l.contains(&needle))
+            .map(|l| parse(l))
+            .collect::<Vec<_>>()
+    };
+    for m in [
+        "a before await",
+        "a after await",
+        "a with user",
+        "a without user",
+    ] {
+        let f = by_message(m);
+        assert_eq!(f.len(), 1, "{m}");
+        let field = |k: &str| f[0].get(k).and_then(|v| v.as_str()).map(str::to_owned);
+        assert_eq!(field("tenant_id").as_deref(), Some("t-a"), "{m}");
+        assert_eq!(field("request_id").as_deref(), Some("req-a"), "{m}");
+    }
+    let with_user = &by_message("a with user")[0];
+    assert_eq!(with_user.get("user_id").and_then(|v| v.as_u64()), Some(1));
+    assert!(by_message("a without user")[0].get("user_id").is_none());
+    let b = by_message("b");
+    assert_eq!(b.len(), 4);
+    for f in &b {
+        assert_eq!(f["request_id"], "req-b");
+        let leaked = f.get("tenant_id").is_some() || f.get("user_id").is_some();
+        assert!(!leaked, "task a's binding leaked into b");
+    }
+    let outside = &by_message("outside")[0];
+    assert!(outside.get("tenant_id").is_none() && outside.get("request_id").is_none());
+}
