@@ -230,9 +230,11 @@ fn the_key_value_scan_is_linear_in_the_text() {
         "password=a ",
         "{\"token\":[\"a\",",
     ];
+    // Miri interprets the vector scans: a tenth of the size there.
+    let size = if cfg!(miri) { 24_000 } else { 240_000 };
     for shape in shapes {
         let r = recommended();
-        let text = shape.repeat(240_000 / shape.len());
+        let text = shape.repeat(size / shape.len());
         let (out, examined) = redact_counting(&r, &text);
         assert!(
             examined <= 8 * text.len(),
@@ -243,7 +245,7 @@ fn the_key_value_scan_is_linear_in_the_text() {
         assert_eq!(out.matches("***").count() as u64, masks, "{shape:?}");
     }
     let r = recommended();
-    let text = "token=".repeat(40_000);
+    let text = "token=".repeat(size / 6);
     let (out, examined) = redact_counting(&r, &text);
     assert_eq!(out, "token=***");
     assert!(examined <= 2 * text.len(), "{examined}");
