@@ -30,6 +30,16 @@ fn redact(r: &Redactor, s: &str) -> String {
         .to_string()
 }
 
+/// Each text comes out as wanted, and each counts one redaction of `kind`
+/// and no other.
+fn assert_masked_once_each(r: &Redactor, kind: RedactionKind, cases: &[(&str, &str)]) {
+    for (text, want) in cases {
+        assert_eq!(redact(r, text), *want, "{text}");
+    }
+    assert_eq!(r.counters().get(kind), cases.len() as u64);
+    assert_eq!(r.counters().total(), cases.len() as u64);
+}
+
 #[test]
 fn url_passwords_are_masked_whatever_the_scheme() {
     let r = recommended();
@@ -57,14 +67,7 @@ fn url_passwords_are_masked_whatever_the_scheme() {
         ),
         ("x-vendor.v2://u:hunter2@h", "x-vendor.v2://***@h"),
     ];
-    for (text, want) in cases {
-        assert_eq!(redact(&r, text), want, "{text}");
-    }
-    assert_eq!(
-        r.counters().get(RedactionKind::UrlCredentials),
-        cases.len() as u64
-    );
-    assert_eq!(r.counters().total(), cases.len() as u64);
+    assert_masked_once_each(&r, RedactionKind::UrlCredentials, &cases);
 }
 
 #[test]
@@ -80,14 +83,7 @@ fn url_passwords_with_a_raw_slash_or_hash_are_masked_whole() {
         // The userinfo runs to the last '@' before the URL ends.
         ("mysql://u:p/a@b@db/x", "mysql://***@db/x"),
     ];
-    for (text, want) in cases {
-        assert_eq!(redact(&r, text), want, "{text}");
-    }
-    assert_eq!(
-        r.counters().get(RedactionKind::UrlCredentials),
-        cases.len() as u64
-    );
-    assert_eq!(r.counters().total(), cases.len() as u64);
+    assert_masked_once_each(&r, RedactionKind::UrlCredentials, &cases);
 }
 
 #[test]
@@ -212,14 +208,7 @@ fn text_keys_match_in_every_spelling() {
         ("mfa-code=hunter2&x=1", "mfa-code=***&x=1"),
         ("gpg_passphrase = hunter2", "gpg_passphrase = ***"),
     ];
-    for (text, want) in cases {
-        assert_eq!(redact(&r, text), want, "{text}");
-    }
-    assert_eq!(
-        r.counters().get(RedactionKind::KeyValue),
-        cases.len() as u64
-    );
-    assert_eq!(r.counters().total(), cases.len() as u64);
+    assert_masked_once_each(&r, RedactionKind::KeyValue, &cases);
     for text in [
         "session=abc",
         "sessions: 3",

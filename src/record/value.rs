@@ -347,51 +347,46 @@ impl<'v> Capture for dyn ToValue + 'v {
     }
 }
 
-/// `%value`: written with `Display`, straight into the slot.
-#[doc(hidden)]
-#[derive(Clone, Copy)]
-pub struct DisplayValue<T>(pub T);
+/// The `%value` and `?value` wrappers: the value is formatted straight into
+/// the slot through `fmt::Write`, and handed over as a reference.
+macro_rules! formatted_value {
+    ($(#[$doc:meta])* $ty:ident, $fmt:path, $spec:literal) => {
+        $(#[$doc])*
+        #[doc(hidden)]
+        #[derive(Clone, Copy)]
+        pub struct $ty<T>(pub T);
 
-impl<T: fmt::Display> Sealed for DisplayValue<T> {}
-impl<T: fmt::Display> Capture for DisplayValue<T> {
-    type Captured<'a>
-        = DisplayValue<&'a T>
-    where
-        Self: 'a;
-    #[inline(always)]
-    fn capture(&self) -> DisplayValue<&T> {
-        DisplayValue(&self.0)
-    }
+        impl<T: $fmt> Sealed for $ty<T> {}
+        impl<T: $fmt> Capture for $ty<T> {
+            type Captured<'a>
+                = $ty<&'a T>
+            where
+                Self: 'a;
+            #[inline(always)]
+            fn capture(&self) -> $ty<&T> {
+                $ty(&self.0)
+            }
+        }
+        impl<T: $fmt> ToValue for $ty<T> {
+            #[inline(always)]
+            fn encode(&self, enc: &mut Encoder<'_>) {
+                enc.fmt(|w| write!(w, $spec, self.0));
+            }
+        }
+    };
 }
-impl<T: fmt::Display> ToValue for DisplayValue<T> {
-    #[inline(always)]
-    fn encode(&self, enc: &mut Encoder<'_>) {
-        enc.fmt(|w| write!(w, "{}", self.0));
-    }
-}
-
-/// `?value`: written with `Debug`, straight into the slot.
-#[doc(hidden)]
-#[derive(Clone, Copy)]
-pub struct DebugValue<T>(pub T);
-
-impl<T: fmt::Debug> Sealed for DebugValue<T> {}
-impl<T: fmt::Debug> Capture for DebugValue<T> {
-    type Captured<'a>
-        = DebugValue<&'a T>
-    where
-        Self: 'a;
-    #[inline(always)]
-    fn capture(&self) -> DebugValue<&T> {
-        DebugValue(&self.0)
-    }
-}
-impl<T: fmt::Debug> ToValue for DebugValue<T> {
-    #[inline(always)]
-    fn encode(&self, enc: &mut Encoder<'_>) {
-        enc.fmt(|w| write!(w, "{:?}", self.0));
-    }
-}
+formatted_value!(
+    /// `%value`: written with `Display`, straight into the slot.
+    DisplayValue,
+    fmt::Display,
+    "{}"
+);
+formatted_value!(
+    /// `?value`: written with `Debug`, straight into the slot.
+    DebugValue,
+    fmt::Debug,
+    "{:?}"
+);
 
 /// The values of one call, as a tuple: `(a, b, c)` for three fields.
 /// Implemented for tuples of up to 32 [`ToValue`]s. Sealed.
