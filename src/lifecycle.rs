@@ -6,7 +6,7 @@
 //! that up to the flush timeout (5 s by default). Call [`shutdown`] before
 //! `std::process::exit`, which skips destructors.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::sync::Once;
 
 use crate::logger::{self, Shared};
@@ -102,6 +102,10 @@ fn report(shared: &Shared, what: &str, result: Result<Vec<String>, ()>) -> bool 
 
 thread_local! {
     static INTERNAL: Cell<bool> = const { Cell::new(false) };
+    /// A panic raised by user code inside a log call on this thread (a
+    /// `Display` impl, say), waiting to be logged once the call gives its
+    /// record up (see [`log_deferred_panic`]).
+    static DEFERRED_PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
 }
 
 /// Marks the calling thread as one of fapilog's own (the worker, a sink's
@@ -122,16 +126,45 @@ fn on_internal_thread() -> bool {
 /// logger asked for it (`LoggerBuilder::flush_on_panic`). Panics on
 /// fapilog's own threads are not the application's: the hook only runs the
 /// previous hook for them.
+///
+/// A panic from user code inside a log call (a `Display` impl, a format
+/// argument) comes while this thread's ring holds the call's half-written
+/// record, so no other record can be written there yet. Under
+/// `panic = "unwind"` the hook keeps the panic's text instead, and the call,
+/// once unwinding has given its record up, logs it and flushes
+/// ([`log_deferred_panic`]). Under `panic = "abort"` there is no unwinding:
+/// the hook flushes what was logged before, and the CRITICAL record is
+/// counted as dropped (`reentrant`).
 pub(crate) fn install_panic_hook() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
             previous(info);
-            if !on_internal_thread() && logger::installed().is_some_and(|s| s.flush_on_panic) {
-                crate::critical!(target: "panic", panic = %info, "thread panicked");
-                flush();
+            if on_internal_thread() || !logger::installed().is_some_and(|s| s.flush_on_panic) {
+                return;
             }
+            if cfg!(panic = "unwind") && logger::writing_on_this_thread() {
+                let text = info.to_string();
+                let _ = DEFERRED_PANIC.try_with(|pending| *pending.borrow_mut() = Some(text));
+                return;
+            }
+            crate::critical!(target: "panic", panic = %info, "thread panicked");
+            flush();
         }));
     });
+}
+
+/// Logs and flushes the panic the hook kept for this thread, if any: called
+/// by a log call whose user code panicked, once its record is given up.
+pub(crate) fn log_deferred_panic() {
+    let Some(text) = DEFERRED_PANIC
+        .try_with(|pending| pending.borrow_mut().take())
+        .ok()
+        .flatten()
+    else {
+        return;
+    };
+    crate::critical!(target: "panic", panic = text.as_str(), "thread panicked");
+    flush();
 }

@@ -233,6 +233,12 @@ impl Drop for LeaseOwner {
     }
 }
 
+/// Whether a log call on this thread is writing its record (so its user
+/// code is running): false when the thread has no lease.
+pub(crate) fn writing_on_this_thread() -> bool {
+    LEASE.try_with(Lease::busy).unwrap_or(false)
+}
+
 /// The thread's bound context (null when none): the lease keeps one strong
 /// count of it.
 pub(crate) fn current_scope() -> *const Scope {
@@ -342,6 +348,9 @@ impl Drop for BusyGuard<'_> {
             // was never published (the panic came before the commit).
             unsafe { Arc::decrement_strong_count(self.context) };
         }
+        // The ring is free again: the panic hook's CRITICAL record for this
+        // panic can be written now.
+        crate::lifecycle::log_deferred_panic();
     }
 }
 

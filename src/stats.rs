@@ -30,6 +30,8 @@ pub enum DropReason {
     /// Still in the ring when shutdown gave up waiting.
     Shutdown = 5,
     /// The worker could not decode the record (a bug; never expected).
+    /// Counted under INFO: a record that does not decode has no level the
+    /// worker can trust.
     Corrupt = 6,
     /// A custom redactor failed under `FailMode::Closed`.
     RedactionFailed = 7,

@@ -58,6 +58,15 @@ fn child_scenario() {
             log_n_from_threads();
             panic!("boom");
         }
+        "panic_in_display" => {
+            let guard = builder.flush_on_panic(true).install().expect("install");
+            std::mem::forget(guard);
+            log_n_from_threads();
+            // The panic comes from user code inside a log call, while this
+            // thread's ring holds the call's half-written record.
+            fapilog::info!(value = %PanicsWhenShown, "never written");
+            unreachable!("the Display impl panics");
+        }
         "shutdown_then_exit" => {
             let guard = builder.install().expect("install");
             std::mem::forget(guard);
@@ -72,6 +81,15 @@ fn child_scenario() {
             std::process::exit(4);
         }
         other => panic!("unknown scenario {other}"),
+    }
+}
+
+/// A value whose `Display` panics.
+struct PanicsWhenShown;
+
+impl std::fmt::Display for PanicsWhenShown {
+    fn fmt(&self, _: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        panic!("display blew up")
     }
 }
 
@@ -198,6 +216,31 @@ fn a_panic_with_flush_on_panic_writes_every_record_and_the_panic() {
     let what = panic["panic"].as_str().expect("a `panic` field");
     assert!(what.contains("boom"), "{what}");
     assert!(what.contains("nothing_is_lost_at_exit.rs"), "{what}");
+}
+
+/// A panic inside a log call (here a `Display` impl) comes while the
+/// thread's ring is mid-record: the hook's CRITICAL record waits until the
+/// call has given its record up, and is then written and flushed.
+#[test]
+fn a_panic_inside_a_log_call_is_logged_once_the_call_gives_its_record_up() {
+    let (out, path) = run_child("panic_in_display");
+    assert!(
+        !out.status.success(),
+        "the child panicked: {}",
+        describe(&out)
+    );
+    let (seen, others) = read_records(&path, &out);
+    assert_all_n(&seen);
+    assert_eq!(
+        others.len(),
+        1,
+        "one panic record, and not the call's: {others:#?}"
+    );
+    let panic = parse(&others[0]);
+    assert_eq!(panic["level"], "CRITICAL", "{}", others[0]);
+    assert_eq!(panic["logger"], "panic");
+    let what = panic["panic"].as_str().expect("a `panic` field");
+    assert!(what.contains("display blew up"), "{what}");
 }
 
 #[test]

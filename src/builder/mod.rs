@@ -546,7 +546,11 @@ impl LoggerBuilder {
 
     /// On panic: run the previous hook, log the panic as CRITICAL, flush.
     /// Panics on fapilog's own threads (in enrichers, redactors and sinks,
-    /// which fapilog catches and counts) only run the previous hook.
+    /// which fapilog catches and counts) only run the previous hook. A panic
+    /// from user code inside a log call (a `Display` impl) is logged once
+    /// unwinding has left that call; under `panic = "abort"` there is no
+    /// unwinding, so only the flush happens and the CRITICAL record is
+    /// counted as dropped.
     pub fn flush_on_panic(mut self, on: bool) -> Self {
         self.flush_on_panic = on;
         self
