@@ -82,7 +82,7 @@ pub mod __private {
     pub use crate::context::bind;
     pub use crate::level::{enabled_at, statically_enabled};
     pub use crate::logger::{log, try_log, AsyncWait, TryLog};
-    pub use crate::record::{capture, DebugValue, DisplayValue};
+    pub use crate::record::{capture, field_name, DebugValue, DisplayValue};
 }
 
 /// Internals exposed for the fuzz targets, integration tests and benches

@@ -42,3 +42,18 @@ impl Callsite {
         }
     }
 }
+
+/// A field's name as the macros write it (`stringify!` of its identifiers),
+/// without the `r#` of a raw identifier: `r#type = 1` is a field named
+/// `type`, as in tracing. Only a leading `r#` is taken off; in a dotted name
+/// a raw identifier after the first dot keeps it (`a.r#type`).
+#[doc(hidden)]
+pub const fn field_name(name: &'static str) -> &'static str {
+    match name.as_bytes() {
+        [b'r', b'#', rest @ ..] => match core::str::from_utf8(rest) {
+            Ok(bare) => bare,
+            Err(_) => name,
+        },
+        _ => name,
+    }
+}

@@ -19,7 +19,7 @@ pub(crate) mod decode;
 pub(crate) mod encode;
 pub(crate) mod value;
 
-pub use callsite::Callsite;
+pub use callsite::{field_name, Callsite};
 pub use decode::{DecodeError, RecordView, Value};
 pub use encode::Encoder;
 #[doc(hidden)]

@@ -347,6 +347,111 @@ impl<'v> Capture for dyn ToValue + 'v {
     }
 }
 
+/// Non-zero and wrapping integers are their number.
+macro_rules! number_wrapper {
+    ($($t:ty),*) => {$(
+        impl Sealed for $t {}
+        impl Capture for $t {
+            type Captured<'a> = $t;
+            #[inline(always)]
+            fn capture(&self) -> $t {
+                *self
+            }
+        }
+        impl ToValue for $t {
+            #[inline(always)]
+            fn encode(&self, enc: &mut Encoder<'_>) {
+                self.get().encode(enc);
+            }
+            #[inline(always)]
+            fn encoded_len(&self) -> Option<usize> {
+                self.get().encoded_len()
+            }
+            #[inline(always)]
+            unsafe fn encode_raw(&self, dst: *mut u8) -> *mut u8 {
+                // SAFETY: forwarded from the trait's contract.
+                unsafe { self.get().encode_raw(dst) }
+            }
+        }
+    )*};
+}
+number_wrapper!(
+    std::num::NonZeroI8,
+    std::num::NonZeroI16,
+    std::num::NonZeroI32,
+    std::num::NonZeroI64,
+    std::num::NonZeroI128,
+    std::num::NonZeroIsize,
+    std::num::NonZeroU8,
+    std::num::NonZeroU16,
+    std::num::NonZeroU32,
+    std::num::NonZeroU64,
+    std::num::NonZeroU128,
+    std::num::NonZeroUsize
+);
+
+/// Gives `Wrapping` the `get()` of the non-zero types, for `number_wrapper!`.
+trait WrappedNumber<T> {
+    fn get(self) -> T;
+}
+macro_rules! wrapping_value {
+    ($($t:ty),*) => {$(
+        impl WrappedNumber<$t> for std::num::Wrapping<$t> {
+            #[inline(always)]
+            fn get(self) -> $t {
+                self.0
+            }
+        }
+        number_wrapper!(std::num::Wrapping<$t>);
+    )*};
+}
+wrapping_value!(i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize);
+
+/// An error as a trait object (`error = &e as &dyn Error`) is written with
+/// its `Display`, as tracing records it.
+macro_rules! error_value {
+    ($($t:ty),*) => {$(
+        impl Sealed for $t {}
+        impl Capture for $t {
+            type Captured<'a> = &'a $t where Self: 'a;
+            #[inline(always)]
+            fn capture(&self) -> Self::Captured<'_> {
+                self
+            }
+        }
+        impl ToValue for $t {
+            #[inline(always)]
+            fn encode(&self, enc: &mut Encoder<'_>) {
+                enc.fmt(|w| write!(w, "{self}"));
+            }
+        }
+    )*};
+}
+error_value!(
+    dyn std::error::Error + 'static,
+    dyn std::error::Error + Send + 'static,
+    dyn std::error::Error + Send + Sync + 'static
+);
+
+/// `format_args!(…)` as a value is written as the text it formats.
+impl Sealed for fmt::Arguments<'_> {}
+impl<'f> Capture for fmt::Arguments<'f> {
+    type Captured<'a>
+        = fmt::Arguments<'f>
+    where
+        Self: 'a;
+    #[inline(always)]
+    fn capture(&self) -> fmt::Arguments<'f> {
+        *self
+    }
+}
+impl ToValue for fmt::Arguments<'_> {
+    #[inline(always)]
+    fn encode(&self, enc: &mut Encoder<'_>) {
+        enc.fmt(|w| w.write_fmt(*self));
+    }
+}
+
 /// The `%value` and `?value` wrappers: the value is formatted straight into
 /// the slot through `fmt::Write`, and handed over as a reference.
 macro_rules! formatted_value {
