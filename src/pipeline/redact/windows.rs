@@ -601,7 +601,17 @@ mod tests {
     #[test]
     fn rare_anchors_across_block_edges() {
         for len in [2, 63, 64, 65, 66, 127, 128, 129, 200] {
-            for at in 0..len - 1 {
+            // Under miri (which emulates the SIMD slowly), only the places
+            // next to a block edge.
+            let ats: Vec<usize> = if cfg!(miri) {
+                [0, 1, 62, 63, 64, 65, 126, 127, 128, len - 2]
+                    .into_iter()
+                    .filter(|&at| at < len - 1)
+                    .collect()
+            } else {
+                (0..len - 1).collect()
+            };
+            for at in ats {
                 for pair in [b"@x", b"+1", b"(2", b"IA", b"yJ", b"-B"] {
                     let mut text = vec![b'x'; len];
                     text[at..at + 2].copy_from_slice(pair);
