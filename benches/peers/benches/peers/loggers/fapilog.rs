@@ -30,6 +30,9 @@ impl Sink for Counting {
     }
 }
 
+/// Batches queued for the sink in drop mode (see `build`).
+const HANDOFF_QUEUE: usize = 2;
+
 pub fn build(s: &Setup) -> Built {
     // Lossless = block while the ring is full; lossy = drop at once (no wait).
     let (wait, drop_on_full) = if s.lossy {
@@ -37,9 +40,28 @@ pub fn build(s: &Setup) -> Built {
     } else {
         (Duration::ZERO, false)
     };
+    // INFO gets the whole ring, as the peers' records get their whole
+    // queue (by default an eighth is kept for ERROR and above).
+    // The ring counts slots, and this record takes two (header, message and
+    // five values: about 100 bytes in 64-byte slots): twice the queue in
+    // slots holds as many records as the peers' queues.
     let b = fapilog::builder()
         .backpressure(wait, drop_on_full)
-        .capacity(s.queue);
+        .capacity(2 * s.queue)
+        .protected_reserve(0);
+    // Drop mode (the slow sink): the worker never waits for a busy sink, it
+    // drops the batch (`sink_full`), so what fapilog holds for a slow sink
+    // is the hand-off: (sink_queue + 2) batches (queued, being written, being
+    // built). Sized to the peers' queue; by default it is 18 x 1,024 records.
+    let (b, handoff) = if s.lossy {
+        let batch = s.queue / (HANDOFF_QUEUE + 2);
+        (
+            b.batch_records(batch).sink_queue(HANDOFF_QUEUE),
+            format!(", hand-off {} x {batch} records", HANDOFF_QUEUE + 2),
+        )
+    } else {
+        (b, String::new())
+    };
     let (b, sink) = match &s.target {
         Target::Null | Target::Slow => (
             b.sink(Counting(s.out.clone())),
@@ -52,7 +74,11 @@ pub fn build(s: &Setup) -> Built {
     };
     let guard = b.install().expect("install fapilog");
     let mode = if s.lossy { "drop at once" } else { "block" };
-    let note = format!("capacity={} per producer, {mode}; {sink}", s.queue);
+    let note = format!(
+        "capacity={} slots (= {} records) per producer, protected_reserve=0{handoff}, {mode}; {sink}",
+        2 * s.queue,
+        s.queue
+    );
     let guard = Mutex::new(guard);
     (Box::new(Fapilog { guard }), note)
 }

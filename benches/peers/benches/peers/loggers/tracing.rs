@@ -17,11 +17,15 @@ pub fn build(s: &Setup) -> Built {
         .lossy(s.lossy);
     let (writer, guard) = match &s.target {
         Target::Null | Target::Slow => builder.finish(s.out.writer()),
-        // The real appender; wrapped only to count lines (no buffering added).
-        Target::File(dir) => builder.finish(
+        // The real appender behind an 8 KiB `BufWriter`, as slog, ftlog and
+        // spdlog-rs write through one (the appender alone makes one
+        // write(2) per line). The worker flushes it whenever its channel
+        // runs empty and when the guard drops; lines are counted as they
+        // leave the buffer for the file.
+        Target::File(dir) => builder.finish(std::io::BufWriter::new(
             s.out
                 .wrap(tracing_appender::rolling::never(dir, "tracing.log")),
-        ),
+        )),
     };
     let dropped = writer.error_counter();
     let subscriber = tracing_subscriber::fmt()
@@ -30,7 +34,7 @@ pub fn build(s: &Setup) -> Built {
         .finish();
     tracing::subscriber::set_global_default(subscriber).expect("one subscriber per process");
     let sink = match s.target {
-        Target::File(_) => "rolling::never file (1 write(2)/record)",
+        Target::File(_) => "BufWriter<rolling::never file>",
         _ => "counting writer",
     };
     let note = format!(
