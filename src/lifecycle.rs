@@ -149,8 +149,7 @@ pub(crate) fn install_panic_hook() {
                 let _ = DEFERRED_PANIC.try_with(|pending| *pending.borrow_mut() = Some(text));
                 return;
             }
-            crate::critical!(target: "panic", panic = %info, "thread panicked");
-            flush();
+            log_panic(info);
         }));
     });
 }
@@ -165,6 +164,11 @@ pub(crate) fn log_deferred_panic() {
     else {
         return;
     };
-    crate::critical!(target: "panic", panic = text.as_str(), "thread panicked");
+    log_panic(text);
+}
+
+/// The panic as a CRITICAL record (target `panic`), then a flush.
+fn log_panic(panic: impl std::fmt::Display) {
+    crate::critical!(target: "panic", %panic, "thread panicked");
     flush();
 }

@@ -180,22 +180,8 @@ macro_rules! __fields {
         $crate::__fields!(@emit $h [$($n)* {"message"}] [$($v)* $field] $msg)
     };
 
-    // The callsite and the level check live in a block of their own, so
-    // that their item names can never shadow a name in the caller's values
-    // or format arguments, which are written outside it.
     (@emit (sync $target:expr, $lvl:expr) [$({$n:expr})*] [$({$v:expr})*] ($($msg:tt)*)) => {{
-        let __callsite: ::core::option::Option<&'static $crate::record::Callsite> = {
-            const __LEVEL: $crate::Level = $lvl;
-            static __CALLSITE: $crate::record::Callsite = $crate::record::Callsite::new(
-                __LEVEL, $target, ::core::file!(), ::core::line!(), &[$($n),*],
-            );
-            if $crate::__private::statically_enabled(__LEVEL) && $crate::__private::enabled_at(__LEVEL, &__CALLSITE) {
-                ::core::option::Option::Some(&__CALLSITE)
-            } else {
-                ::core::option::Option::None
-            }
-        };
-        if let ::core::option::Option::Some(__callsite) = __callsite {
+        if let ::core::option::Option::Some(__callsite) = $crate::__callsite!($target, $lvl, [$($n),*]) {
             $crate::__private::log(__callsite, ::core::format_args!($($msg)*), ($($v,)*));
         }
     }};
@@ -213,18 +199,7 @@ macro_rules! __fields {
     };
     (@emit (async $target:expr, $lvl:expr) [$({$n:expr})*] [$({$v:expr})*] ($($msg:tt)*)) => {
         async {
-            let __callsite: ::core::option::Option<&'static $crate::record::Callsite> = {
-                const __LEVEL: $crate::Level = $lvl;
-                static __CALLSITE: $crate::record::Callsite = $crate::record::Callsite::new(
-                    __LEVEL, $target, ::core::file!(), ::core::line!(), &[$($n),*],
-                );
-                if $crate::__private::statically_enabled(__LEVEL) && $crate::__private::enabled_at(__LEVEL, &__CALLSITE) {
-                    ::core::option::Option::Some(&__CALLSITE)
-                } else {
-                    ::core::option::Option::None
-                }
-            };
-            if let ::core::option::Option::Some(__callsite) = __callsite {
+            if let ::core::option::Option::Some(__callsite) = $crate::__callsite!($target, $lvl, [$($n),*]) {
                 match ($($v,)*) {
                     __fields => {
                         let mut __wait = $crate::__private::AsyncWait::new(__callsite);
@@ -240,6 +215,26 @@ macro_rules! __fields {
             }
         }
     };
+}
+
+/// The call's static callsite when its level is enabled, else `None`. The
+/// callsite and the level check live in a block of their own, so that their
+/// item names can never shadow a name in the caller's values or format
+/// arguments, which are written outside it.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __callsite {
+    ($target:expr, $lvl:expr, [$($n:expr),*]) => {{
+        const __LEVEL: $crate::Level = $lvl;
+        static __CALLSITE: $crate::record::Callsite = $crate::record::Callsite::new(
+            __LEVEL, $target, ::core::file!(), ::core::line!(), &[$($n),*],
+        );
+        if $crate::__private::statically_enabled(__LEVEL) && $crate::__private::enabled_at(__LEVEL, &__CALLSITE) {
+            ::core::option::Option::Some(&__CALLSITE)
+        } else {
+            ::core::option::Option::None
+        }
+    }};
 }
 
 /// A field's name from its identifiers, without the `r#` of a raw one

@@ -200,7 +200,15 @@ fn dropping_the_guard_at_the_end_of_main_writes_every_record() {
 
 #[test]
 fn a_panic_with_flush_on_panic_writes_every_record_and_the_panic() {
-    let (out, path) = run_child("panic");
+    let what = every_record_and_one_panic_record("panic");
+    assert!(what.contains("boom"), "{what}");
+    assert!(what.contains("nothing_is_lost_at_exit.rs"), "{what}");
+}
+
+/// Runs `scenario`, which panics, and checks that the file holds every
+/// record and one CRITICAL panic record besides; returns its `panic` text.
+fn every_record_and_one_panic_record(scenario: &str) -> String {
+    let (out, path) = run_child(scenario);
     assert!(
         !out.status.success(),
         "the child panicked: {}",
@@ -213,9 +221,10 @@ fn a_panic_with_flush_on_panic_writes_every_record_and_the_panic() {
     assert_eq!(panic["level"], "CRITICAL", "{}", others[0]);
     assert_eq!(panic["logger"], "panic");
     assert_eq!(panic["message"], "thread panicked");
-    let what = panic["panic"].as_str().expect("a `panic` field");
-    assert!(what.contains("boom"), "{what}");
-    assert!(what.contains("nothing_is_lost_at_exit.rs"), "{what}");
+    panic["panic"]
+        .as_str()
+        .expect("a `panic` field")
+        .to_string()
 }
 
 /// A panic inside a log call (here a `Display` impl) comes while the
@@ -223,23 +232,7 @@ fn a_panic_with_flush_on_panic_writes_every_record_and_the_panic() {
 /// call has given its record up, and is then written and flushed.
 #[test]
 fn a_panic_inside_a_log_call_is_logged_once_the_call_gives_its_record_up() {
-    let (out, path) = run_child("panic_in_display");
-    assert!(
-        !out.status.success(),
-        "the child panicked: {}",
-        describe(&out)
-    );
-    let (seen, others) = read_records(&path, &out);
-    assert_all_n(&seen);
-    assert_eq!(
-        others.len(),
-        1,
-        "one panic record, and not the call's: {others:#?}"
-    );
-    let panic = parse(&others[0]);
-    assert_eq!(panic["level"], "CRITICAL", "{}", others[0]);
-    assert_eq!(panic["logger"], "panic");
-    let what = panic["panic"].as_str().expect("a `panic` field");
+    let what = every_record_and_one_panic_record("panic_in_display");
     assert!(what.contains("display blew up"), "{what}");
 }
 

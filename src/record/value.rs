@@ -347,9 +347,10 @@ impl<'v> Capture for dyn ToValue + 'v {
     }
 }
 
-/// Non-zero and wrapping integers are their number.
+/// Non-zero and wrapping integers are their number: `$v => $number` says
+/// how to get it from a copy `$v` of the value.
 macro_rules! number_wrapper {
-    ($($t:ty),*) => {$(
+    ($v:ident => $number:expr; $($t:ty),*) => {$(
         impl Sealed for $t {}
         impl Capture for $t {
             type Captured<'a> = $t;
@@ -361,51 +362,34 @@ macro_rules! number_wrapper {
         impl ToValue for $t {
             #[inline(always)]
             fn encode(&self, enc: &mut Encoder<'_>) {
-                self.get().encode(enc);
+                let $v = *self;
+                $number.encode(enc);
             }
             #[inline(always)]
             fn encoded_len(&self) -> Option<usize> {
-                self.get().encoded_len()
+                let $v = *self;
+                $number.encoded_len()
             }
             #[inline(always)]
             unsafe fn encode_raw(&self, dst: *mut u8) -> *mut u8 {
+                let $v = *self;
                 // SAFETY: forwarded from the trait's contract.
-                unsafe { self.get().encode_raw(dst) }
+                unsafe { $number.encode_raw(dst) }
             }
         }
     )*};
 }
-number_wrapper!(
-    std::num::NonZeroI8,
-    std::num::NonZeroI16,
-    std::num::NonZeroI32,
-    std::num::NonZeroI64,
-    std::num::NonZeroI128,
-    std::num::NonZeroIsize,
-    std::num::NonZeroU8,
-    std::num::NonZeroU16,
-    std::num::NonZeroU32,
-    std::num::NonZeroU64,
-    std::num::NonZeroU128,
-    std::num::NonZeroUsize
+number_wrapper!(v => v.get();
+    std::num::NonZeroI8, std::num::NonZeroI16, std::num::NonZeroI32, std::num::NonZeroI64,
+    std::num::NonZeroI128, std::num::NonZeroIsize, std::num::NonZeroU8, std::num::NonZeroU16,
+    std::num::NonZeroU32, std::num::NonZeroU64, std::num::NonZeroU128, std::num::NonZeroUsize
 );
-
-/// Gives `Wrapping` the `get()` of the non-zero types, for `number_wrapper!`.
-trait WrappedNumber<T> {
-    fn get(self) -> T;
-}
-macro_rules! wrapping_value {
-    ($($t:ty),*) => {$(
-        impl WrappedNumber<$t> for std::num::Wrapping<$t> {
-            #[inline(always)]
-            fn get(self) -> $t {
-                self.0
-            }
-        }
-        number_wrapper!(std::num::Wrapping<$t>);
-    )*};
-}
-wrapping_value!(i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize);
+number_wrapper!(v => v.0;
+    std::num::Wrapping<i8>, std::num::Wrapping<i16>, std::num::Wrapping<i32>,
+    std::num::Wrapping<i64>, std::num::Wrapping<i128>, std::num::Wrapping<isize>,
+    std::num::Wrapping<u8>, std::num::Wrapping<u16>, std::num::Wrapping<u32>,
+    std::num::Wrapping<u64>, std::num::Wrapping<u128>, std::num::Wrapping<usize>
+);
 
 /// An error as a trait object (`error = &e as &dyn Error`) is written with
 /// its `Display`, as tracing records it.
