@@ -44,10 +44,17 @@ impl Drop for Guard {
 ///
 /// Records logged by this thread before the call are all included; records
 /// other threads log meanwhile may be.
+///
+/// On fapilog's own threads (from a sink, an enricher, a filter or a
+/// redactor) it returns false at once: the flush would wait for that very
+/// thread, holding the pipeline up until the flush timeout.
 pub fn flush() -> bool {
     let Some(shared) = logger::installed() else {
         return true;
     };
+    if on_internal_thread() {
+        return false;
+    }
     report(&shared, "flush", shared.control.flush(shared.flush_timeout))
 }
 

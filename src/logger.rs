@@ -26,7 +26,8 @@ use parking_lot::Mutex;
 
 use crate::context::Scope;
 use crate::pipeline::control::Control;
-use crate::record::{Callsite, Fields, Stamp};
+use crate::record::decode::Header;
+use crate::record::{Callsite, Fields, Stamp, KIND_RECORD};
 use crate::ring::{Exact, Ring, RingShape, WaitPolicy};
 use crate::stats::{DropCounters, DropReason, Stats, WorkerCounters};
 use crate::{clock, Level};
@@ -122,9 +123,20 @@ impl Shared {
 
     pub(crate) fn stats(&self) -> Stats {
         let mut s = Stats::default();
+        // After shutdown, records still in a ring are lost: published after
+        // the worker's last look (a call that was still writing when the
+        // logger shut down, its `Display` slow), or left when shutdown gave
+        // up. They count as dropped `shutdown`.
+        let finished = self.control.is_finished();
         for ring in &self.rings.lock().all {
             s.add_producer(ring.counters());
             s.queue_depth += ring.depth() as u64;
+            if finished {
+                let mut count =
+                    |header: &Header| s.add_drops(DropReason::Shutdown, header_level(header), 1);
+                // SAFETY: the worker, the rings' only consumer, has finished.
+                unsafe { ring.unconsumed(&mut count) };
+            }
         }
         s.add_worker(&self.counters);
         s.add_unowned(&self.unowned_drops);
@@ -132,6 +144,17 @@ impl Shared {
         s.redacted += self.redaction_counters.as_ref().map_or(0, |c| c.total());
         s.finish()
     }
+}
+
+/// The level of a published record; INFO for one that is not a record (as
+/// for `DropReason::Corrupt`).
+fn header_level(header: &Header) -> Level {
+    if header.kind != KIND_RECORD || header.callsite.is_null() {
+        return Level::Info;
+    }
+    // SAFETY: a published record's callsite points to the `static` its
+    // macro created.
+    unsafe { &*header.callsite }.level
 }
 
 /// Makes `shared` the installed logger. Fails if one is installed.
@@ -590,12 +613,65 @@ pub(crate) fn wake_all_async_waiters() {
     }
 }
 
+/// How often the async timer wakes waiting async log calls.
+const ASYNC_TICK: Duration = Duration::from_millis(1);
+
+/// True while the async timer is not ticking: not started yet, or parked
+/// with no call waiting (set under the waiters' lock). The next call to
+/// register starts or wakes it.
+static ASYNC_TIMER_IDLE: AtomicBool = AtomicBool::new(true);
+
+/// The async timer: a thread of fapilog's own, started by the first async
+/// log call that has to wait, that wakes waiting calls every
+/// [`ASYNC_TICK`] and parks while none waits. The worker wakes them too
+/// whenever it frees space, but a worker held up in user code (a slow
+/// enricher, a sink's full queue) frees none: the timer is what bounds an
+/// async call's wait by its backpressure wait. `None` if the thread could
+/// not be started (the worker's wake-ups are then all there is).
+fn async_timer() -> Option<&'static std::thread::Thread> {
+    static TIMER: std::sync::OnceLock<Option<std::thread::Thread>> = std::sync::OnceLock::new();
+    TIMER
+        .get_or_init(|| {
+            std::thread::Builder::new()
+                .name("fapilog-async-timer".into())
+                .spawn(run_async_timer)
+                .ok()
+                .map(|t| t.thread().clone())
+        })
+        .as_ref()
+}
+
+fn run_async_timer() {
+    crate::lifecycle::mark_internal_thread();
+    loop {
+        {
+            let waiters = ASYNC_WAITERS.lock();
+            if waiters.is_empty() {
+                ASYNC_TIMER_IDLE.store(true, Ordering::Release);
+                drop(waiters);
+                std::thread::park();
+                continue;
+            }
+        }
+        // A sleep, not a timed park: a call registering again right after
+        // being woken does not shorten the tick.
+        std::thread::sleep(ASYNC_TICK);
+        wake_all_async_waiters();
+    }
+}
+
 /// The waiting half of an async log call: yields to the executor until the
 /// worker has freed space, for at most the backpressure wait.
+///
+/// A call whose future is dropped while it waits (cancelled by a `select!`,
+/// a timeout or an aborted task) is counted as dropped, `cancelled`.
 #[doc(hidden)]
 pub struct AsyncWait {
     callsite: &'static Callsite,
     deadline: Option<Instant>,
+    /// Between the first wait and the record's end (written or dropped):
+    /// if the future is dropped then, the record is lost.
+    pending: bool,
 }
 
 impl AsyncWait {
@@ -604,6 +680,7 @@ impl AsyncWait {
         AsyncWait {
             callsite,
             deadline: None,
+            pending: false,
         }
     }
 
@@ -620,28 +697,47 @@ impl AsyncWait {
             .deadline
             .get_or_insert_with(|| Instant::now() + policy.wait);
         if policy.drop_on_full && Instant::now() >= deadline {
-            drop_async(self.callsite.level);
+            self.pending = false;
+            drop_async(DropReason::QueueFull, self.callsite.level);
             return false;
         }
+        self.pending = true;
         YieldOnce(false).await;
         true
+    }
+
+    /// The record was written (or the attempt ended without a loss to
+    /// count): dropping the wait counts nothing.
+    #[doc(hidden)]
+    pub fn done(&mut self) {
+        self.pending = false;
+    }
+}
+
+impl Drop for AsyncWait {
+    fn drop(&mut self) {
+        if self.pending {
+            drop_async(DropReason::Cancelled, self.callsite.level);
+        }
     }
 }
 
 #[cold]
-fn drop_async(level: Level) {
-    LEASE.with(|lease| {
+fn drop_async(reason: DropReason, level: Level) {
+    // A cancelled call may be dropped during this thread's teardown.
+    let counted = LEASE.try_with(|lease| {
         let ring = lease.ring.get();
         if ring.is_null() {
-            drop_unowned(DropReason::QueueFull, level);
+            drop_unowned(reason, level);
         } else {
             // SAFETY: a non-null ring is kept alive by the lease; the counters
             // are written by the thread holding the lease, which we are.
-            unsafe { &*ring }
-                .counters()
-                .drop_record(DropReason::QueueFull, level);
+            unsafe { &*ring }.counters().drop_record(reason, level);
         }
     });
+    if counted.is_err() {
+        drop_unowned(reason, level);
+    }
 }
 
 /// Pending once, with the waker registered for the worker's next pass.
@@ -663,8 +759,14 @@ impl Future for YieldOnce {
             return Poll::Ready(());
         }
         waiters.push(cx.waker().clone());
+        let timer_idle = ASYNC_TIMER_IDLE.swap(false, Ordering::AcqRel);
         drop(waiters);
         ASYNC_WAITING.store(true, Ordering::Release);
+        if timer_idle {
+            if let Some(timer) = async_timer() {
+                timer.unpark();
+            }
+        }
         Poll::Pending
     }
 }

@@ -210,6 +210,7 @@ macro_rules! __fields {
                                 break;
                             }
                         }
+                        __wait.done();
                     }
                 }
             }

@@ -38,11 +38,15 @@ pub enum DropReason {
     /// Logged from another thread-local's destructor after this thread's
     /// own state was torn down.
     ThreadExit = 8,
+    /// An async log call (`info_async!` and the like) was cancelled while
+    /// it waited for space: its future was dropped (a `select!`, a timeout,
+    /// an aborted task) before the record was written or given up.
+    Cancelled = 9,
 }
 
 impl DropReason {
     /// Every reason, in counter order.
-    pub const ALL: [DropReason; 9] = [
+    pub const ALL: [DropReason; 10] = [
         DropReason::QueueFull,
         DropReason::Reentrant,
         DropReason::Panicked,
@@ -52,6 +56,7 @@ impl DropReason {
         DropReason::Corrupt,
         DropReason::RedactionFailed,
         DropReason::ThreadExit,
+        DropReason::Cancelled,
     ];
 
     /// Its name in stats and drop summaries.
@@ -66,6 +71,7 @@ impl DropReason {
             DropReason::Corrupt => "corrupt",
             DropReason::RedactionFailed => "redaction_failed",
             DropReason::ThreadExit => "thread_exit",
+            DropReason::Cancelled => "cancelled",
         }
     }
 }
@@ -247,6 +253,7 @@ impl Stats {
             DropReason::Shutdown,
             DropReason::Corrupt,
             DropReason::ThreadExit,
+            DropReason::Cancelled,
         ]
         .iter()
         .map(|r| self.dropped_for(*r))
@@ -263,6 +270,11 @@ impl Stats {
                 *n += a;
             }
         }
+    }
+
+    /// Adds `n` drops found outside the counters (each already submitted).
+    pub(crate) fn add_drops(&mut self, reason: DropReason, level: Level, n: u64) {
+        self.dropped_by[reason as usize][level as usize] += n;
     }
 
     pub(crate) fn add_producer(&mut self, c: &ProducerCounters) {

@@ -141,3 +141,38 @@ fn kubernetes_variables_become_process_fields() {
         "enrich_runtime(false): {p:?}"
     );
 }
+
+/// Calls `fapilog::flush()` from the worker and says what it returned.
+struct Flushes(std::sync::Arc<std::sync::Mutex<Vec<bool>>>);
+
+impl Enricher for Flushes {
+    fn enrich(&mut self, _: &RecordInfo<'_>, _: &mut EnrichFields<'_, '_>) {
+        let flushed = fapilog::flush();
+        self.0.lock().unwrap().push(flushed);
+    }
+}
+
+#[test]
+fn a_flush_from_the_worker_returns_at_once_and_holds_nothing_up() {
+    let _serial = serial();
+    let answers = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = Collect::new(Format::Flat);
+    let guard = fapilog::builder()
+        .sink(sink.clone())
+        .enricher(Flushes(answers.clone()))
+        .flush_timeout(std::time::Duration::from_secs(2))
+        .install()
+        .expect("install");
+    fapilog::info!("one");
+    let started = std::time::Instant::now();
+    // Used to wait the whole flush timeout, as did the worker's own flush.
+    assert!(fapilog::flush(), "the caller's flush");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(1),
+        "the flush took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(*answers.lock().unwrap(), [false], "the worker's flush");
+    assert_eq!(sink.lines().len(), 1);
+    drop(guard);
+}

@@ -1,13 +1,14 @@
 //! Shutdown waits for the sinks up to the flush timeout, lossless or not.
 //! What it then gives up on is counted `shutdown`; what a sink that did not
 //! confirm still holds is reported on stderr, and counted delivered if that
-//! sink gets to write it after all.
+//! sink gets to write it after all. So is a record a call was still writing
+//! when the logger shut down, and what a hung sink kept from the worker.
 
 mod common;
 
 use common::serial;
 use fapilog::sink::{Batch, Sink};
-use fapilog::DropReason;
+use fapilog::{DropReason, Level};
 use std::time::Duration;
 
 /// Takes 500 ms per batch.
@@ -62,4 +63,87 @@ fn records_a_lossless_shutdown_gives_up_on_are_counted() {
     std::thread::sleep(Duration::from_millis(1500));
     let s = fapilog::stats();
     assert_eq!(s.delivered + s.dropped, records, "{s:?}");
+}
+
+/// Writes itself after `0` ms.
+struct SlowDisplay(u64);
+
+impl std::fmt::Display for SlowDisplay {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::thread::sleep(Duration::from_millis(self.0));
+        f.write_str("slow")
+    }
+}
+
+#[test]
+fn a_record_still_being_written_at_shutdown_is_counted() {
+    let _serial = serial();
+    let guard = fapilog::builder()
+        .sink(common::Collect::new(fapilog::sink::Format::Flat))
+        .install()
+        .expect("install");
+    // The call passes the level check, then its value takes 200 ms to
+    // write: it publishes the record after the worker's last look.
+    let late = std::thread::spawn(|| fapilog::warn!(v = %SlowDisplay(200), "late"));
+    std::thread::sleep(Duration::from_millis(20));
+    assert!(guard.shutdown());
+    late.join().expect("the late call");
+
+    let s = fapilog::stats();
+    assert_eq!(s.submitted, 1, "{s:#?}");
+    // It used to be in no counter at all: submitted 1, processed 0,
+    // dropped 0.
+    assert_eq!(s.processed + s.dropped, 1, "{s:#?}");
+    if s.processed == 0 {
+        assert_eq!(
+            s.dropped_for_at(DropReason::Shutdown, Level::Warning),
+            1,
+            "{s:#?}"
+        );
+    }
+}
+
+/// Hangs in `write_batch` for an hour.
+struct Hung;
+
+impl Sink for Hung {
+    fn name(&self) -> &str {
+        "hung"
+    }
+    fn write_batch(&mut self, _batch: &Batch) -> std::io::Result<()> {
+        std::thread::sleep(Duration::from_secs(3600));
+        Ok(())
+    }
+}
+
+#[test]
+fn a_lossless_shutdown_counts_what_a_hung_sink_kept_it_from() {
+    let _serial = serial();
+    const RECORDS: u64 = 20;
+    let guard = fapilog::builder()
+        .sink(Hung)
+        .backpressure(Duration::ZERO, false)
+        .batch_records(1)
+        .sink_queue(1)
+        .flush_timeout(Duration::from_millis(300))
+        .install()
+        .expect("install");
+    for i in 0..RECORDS {
+        fapilog::info!(i, "record");
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    assert!(!guard.shutdown(), "the hung sink cannot confirm");
+
+    let s = fapilog::stats();
+    assert_eq!(s.submitted, RECORDS, "{s:#?}");
+    assert_eq!(s.delivered, 0, "{s:#?}");
+    // The worker waited for the hung sink's queue (lossless) and never saw
+    // the shutdown: nothing was counted, 18 slots were left queued. Now only
+    // the batch the sink is stuck on and the one in its queue are held.
+    let held = RECORDS + s.drop_summaries - s.dropped_for(DropReason::Shutdown);
+    assert!(
+        held <= 2,
+        "{held} records neither delivered nor counted: {s:#?}"
+    );
+    assert_eq!(s.dropped, s.dropped_for(DropReason::Shutdown), "{s:#?}");
 }

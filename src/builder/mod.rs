@@ -889,6 +889,14 @@ impl LoggerBuilder {
                 (true, true) => self.protected_from.map_or(8, |l| l as u8),
                 (true, false) => 8,
             },
+            protected_wait: match (
+                self.drop_on_full,
+                self.protected_lossless,
+                self.protected_from,
+            ) {
+                (true, false, Some(from)) => Some((from as u8, self.wait)),
+                _ => None,
+            },
             drop_summary_every: self.drop_summary_every,
             idle_park: Duration::from_millis(1),
             sink_queue: self.sink_queue,

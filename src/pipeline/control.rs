@@ -93,6 +93,19 @@ impl Control {
         Ok(s.late_sinks.clone())
     }
 
+    /// The shutdown's deadline, once shutdown was asked for.
+    pub(crate) fn shutdown_deadline(&self) -> Option<Instant> {
+        if !self.pending.load(Ordering::Acquire) {
+            return None;
+        }
+        self.state.lock().shutdown_deadline
+    }
+
+    /// Whether the worker has finished (after shutdown).
+    pub(crate) fn is_finished(&self) -> bool {
+        self.state.lock().finished
+    }
+
     /// The worker's check, cheap when nothing is pending.
     pub(crate) fn take_request(&self) -> Option<Request> {
         if !self.pending.load(Ordering::Acquire) {

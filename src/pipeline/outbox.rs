@@ -17,7 +17,7 @@
 
 use std::sync::mpsc::{Receiver, TryRecvError};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::sinks::{SendWait, SinkHandle, SinkThreads};
 use super::worker::WorkerConfig;
@@ -82,6 +82,8 @@ pub(crate) struct Outbox {
     limits: Limits,
     /// See `WorkerConfig::lossless_from`.
     lossless_from: u8,
+    /// See `WorkerConfig::protected_wait`.
+    protected_wait: Option<(u8, Duration)>,
     /// The shutdown deadline, once shutting down. From then on a full sink
     /// queue is waited for until that deadline, even with the drop policy
     /// (so the last records and the final drop summary are not dropped just
@@ -122,6 +124,7 @@ impl Outbox {
             pool,
             limits,
             lossless_from: cfg.lossless_from,
+            protected_wait: cfg.protected_wait,
             closing: None,
         }
     }
@@ -171,18 +174,30 @@ impl Outbox {
     /// waiting at that deadline, and the process may exit right after.
     fn send_lane(&mut self, i: usize, shared: &Shared) {
         let lane = &mut self.lanes[i];
+        let holds = |from: u8| lane.batch.iter().any(|(r, _)| r.level as u8 >= from);
         let lossless = match self.lossless_from {
             0 => true,
             NO_LEVEL.. => false,
-            from => lane.batch.iter().any(|(r, _)| r.level as u8 >= from),
+            from => holds(from),
         };
         let (wait, reason) = match (lossless, self.closing) {
             (_, Some(deadline)) => (SendWait::Until(deadline), DropReason::Shutdown),
             (true, None) => (SendWait::Forever, DropReason::SinkFull),
-            (false, None) => (SendWait::No, DropReason::SinkFull),
+            (false, None) => match self.protected_wait {
+                // Protected records wait as they do for ring space.
+                Some((from, wait)) if holds(from) => {
+                    (SendWait::Until(Instant::now() + wait), DropReason::SinkFull)
+                }
+                _ => (SendWait::No, DropReason::SinkFull),
+            },
         };
         for &s in &lane.sinks {
-            if !self.sinks[s].send(&lane.batch, wait) {
+            let sink = &self.sinks[s];
+            let (sent, reason) = match wait {
+                SendWait::Forever => send_until_shutdown(sink, &lane.batch, shared),
+                wait => (sink.send(&lane.batch, wait), reason),
+            };
+            if !sent {
                 for (r, _) in lane.batch.iter() {
                     shared.counters.drop_records(reason, r.level, 1);
                 }
@@ -205,6 +220,9 @@ impl Outbox {
     /// that did not answer in time.
     pub(crate) fn close_sinks(&mut self, deadline: Instant, shared: &Shared) -> Vec<String> {
         self.send(true, shared);
+        // Waiting for a hung sink's queue may have used the time up: the
+        // others still get a moment to answer the close they are sent now.
+        let deadline = deadline.max(Instant::now() + ANSWER_GRACE);
         let requests = self.sinks.iter().map(|s| s.request(true)).collect();
         let mut late = SinkHandle::await_all(&self.sinks, requests, deadline);
         if let Some(f) = &self.fallback {
@@ -227,17 +245,19 @@ impl Outbox {
     /// sinks), and checks the answers with [`Outbox::poll_flush`].
     pub(crate) fn start_flush(&mut self, deadline: Instant, shared: &Shared) -> PendingFlush {
         self.send(true, shared);
-        let waiting = self
-            .sinks
-            .iter()
-            .filter_map(|s| Some((s.name.clone(), s.request(false)?)))
-            .collect();
-        PendingFlush {
+        let mut flush = PendingFlush {
             deadline,
-            waiting,
+            waiting: Vec::new(),
             late: Vec::new(),
             fallback_asked: false,
+        };
+        for s in &self.sinks {
+            match s.request(false) {
+                Some(answer) => flush.waiting.push((s.name.clone(), answer)),
+                None => flush.late.push(s.name.clone()),
+            }
         }
+        flush
     }
 
     /// Collects the answers to a flush so far. Once every sink has answered
@@ -263,9 +283,12 @@ impl Outbox {
         if !flush.fallback_asked {
             flush.fallback_asked = true;
             if let Some(f) = &self.fallback {
-                if let Some(answer) = f.request(false) {
-                    flush.waiting.push((f.name.clone(), answer));
-                    return None;
+                match f.request(false) {
+                    Some(answer) => {
+                        flush.waiting.push((f.name.clone(), answer));
+                        return None;
+                    }
+                    None => flush.late.push(f.name.clone()),
                 }
             }
         }
@@ -284,6 +307,36 @@ impl Outbox {
 
 /// Above every level: `lossless_from` for "no batch waits".
 const NO_LEVEL: u8 = 8;
+
+/// How long sinks asked to close after the shutdown deadline still have to
+/// answer (well within the time `shutdown()` gives the worker to finish).
+const ANSWER_GRACE: Duration = Duration::from_millis(100);
+
+/// How long a lossless send waits between looks for a shutdown request.
+const SHUTDOWN_CHECK: Duration = Duration::from_millis(10);
+
+/// A lossless send: waits for room as long as it takes, but not past a
+/// shutdown's deadline once shutdown is asked for (the worker, waiting
+/// here, would otherwise never see the request, and a hung sink would keep
+/// shutdown from counting what it gives up on). Returns whether the batch
+/// was queued, and the reason to count it under if not.
+fn send_until_shutdown(
+    sink: &SinkHandle,
+    batch: &Arc<Batch>,
+    shared: &Shared,
+) -> (bool, DropReason) {
+    loop {
+        if let Some(deadline) = shared.control.shutdown_deadline() {
+            return (
+                sink.send(batch, SendWait::Until(deadline)),
+                DropReason::Shutdown,
+            );
+        }
+        if sink.send(batch, SendWait::Until(Instant::now() + SHUTDOWN_CHECK)) {
+            return (true, DropReason::SinkFull);
+        }
+    }
+}
 
 /// A flush the sinks are answering (see [`Outbox::start_flush`]).
 pub(crate) struct PendingFlush {

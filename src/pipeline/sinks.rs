@@ -45,6 +45,13 @@ const IDLE_FLUSH: Duration = Duration::from_millis(100);
 /// give up after its backpressure wait even when the worker is held up.
 const WAKE_EVERY: Duration = Duration::from_millis(1);
 
+/// Room kept in every sink's queue for flush and close requests beyond the
+/// batches it may hold, so that asking a sink whose queue is full of batches
+/// never blocks the worker (a hung sink would hold it for good). A sink that
+/// has not taken this many requests is past answering; the next is not sent
+/// and the sink is reported late at once.
+const REQUEST_ROOM: usize = 4;
+
 /// How long [`SinkHandle::send`] waits for room in a full queue.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum SendWait {
@@ -80,6 +87,8 @@ pub(crate) struct Feed {
     tx: SyncSender<SinkMsg>,
     /// Batches sent and not yet written (and released) by the sink.
     in_flight: Arc<AtomicUsize>,
+    /// The most batches in flight: the queue's, and the one being written.
+    limit: usize,
 }
 
 /// Every sink thread of a logger: its sinks, and its fallback if any.
@@ -115,10 +124,12 @@ impl SinkHandle {
             ),
         };
         let format = sink.format();
-        let (tx, rx) = mpsc::sync_channel(queue);
+        let limit = queue + 1;
+        let (tx, rx) = mpsc::sync_channel(limit + REQUEST_ROOM);
         let feed = Feed {
             tx,
             in_flight: Arc::new(AtomicUsize::new(0)),
+            limit,
         };
         let in_flight_sink = feed.in_flight.clone();
         let thread = std::thread::Builder::new()
@@ -153,7 +164,10 @@ impl SinkHandle {
         self.feed.send(batch, wait)
     }
 
-    /// Asks the sink to flush (or close); returns a receiver for its answer.
+    /// Asks the sink to flush (or close), without waiting; returns a
+    /// receiver for its answer, or `None` if the request could not be sent
+    /// (the sink left [`REQUEST_ROOM`] requests unanswered, or its thread is
+    /// gone): the sink is late.
     pub(crate) fn request(&self, close: bool) -> Option<Receiver<()>> {
         let (ack_tx, ack_rx) = mpsc::sync_channel(1);
         let msg = if close {
@@ -161,11 +175,11 @@ impl SinkHandle {
         } else {
             SinkMsg::Flush(ack_tx)
         };
-        self.feed.tx.send(msg).ok().map(|()| ack_rx)
+        self.feed.tx.try_send(msg).ok().map(|()| ack_rx)
     }
 
     /// Waits for the answers of `requests` until `deadline`; returns the
-    /// names of the sinks that did not answer.
+    /// names of the sinks that did not answer (or were not asked).
     pub(crate) fn await_all(
         handles: &[SinkHandle],
         requests: Vec<Option<Receiver<()>>>,
@@ -173,7 +187,10 @@ impl SinkHandle {
     ) -> Vec<String> {
         let mut late = Vec::new();
         for (h, rx) in handles.iter().zip(requests) {
-            let Some(rx) = rx else { continue };
+            let Some(rx) = rx else {
+                late.push(h.name.clone());
+                continue;
+            };
             let answered = loop {
                 let left = deadline.saturating_duration_since(Instant::now());
                 match rx.recv_timeout(left.min(WAKE_EVERY)) {
@@ -201,29 +218,42 @@ impl Feed {
     /// Queues a batch, waiting for room as `wait` says. False if it was not
     /// queued (full, or the sink's thread is gone); the caller counts that.
     pub(crate) fn send(&self, batch: &Arc<Batch>, wait: SendWait) -> bool {
-        self.in_flight.fetch_add(1, Ordering::AcqRel);
         let mut msg = SinkMsg::Batch(batch.clone());
-        let sent = loop {
-            match self.tx.try_send(msg) {
-                Ok(()) => break true,
+        loop {
+            if self.take_place() {
+                match self.tx.try_send(msg) {
+                    Ok(()) => return true,
+                    // Only requests beyond their room fill the channel past
+                    // the batches' limit: as full as full.
+                    Err(TrySendError::Full(back)) => msg = back,
+                    Err(TrySendError::Disconnected(_)) => {
+                        self.in_flight.fetch_sub(1, Ordering::AcqRel);
+                        return false;
+                    }
+                }
+                self.in_flight.fetch_sub(1, Ordering::AcqRel);
+            }
+            match wait {
+                SendWait::No => return false,
+                SendWait::Until(deadline) if Instant::now() >= deadline => return false,
                 // While the worker waits here it still wakes the async log
                 // calls waiting for ring space (see `WAKE_EVERY`).
-                Err(TrySendError::Full(back)) => match wait {
-                    SendWait::No => break false,
-                    SendWait::Until(deadline) if Instant::now() >= deadline => break false,
-                    SendWait::Forever | SendWait::Until(_) => {
-                        msg = back;
-                        wake_async_waiters();
-                        std::thread::sleep(Duration::from_micros(200));
-                    }
-                },
-                Err(TrySendError::Disconnected(_)) => break false,
+                SendWait::Forever | SendWait::Until(_) => {
+                    wake_async_waiters();
+                    std::thread::sleep(Duration::from_micros(200));
+                }
             }
-        };
-        if !sent {
-            self.in_flight.fetch_sub(1, Ordering::AcqRel);
         }
-        sent
+    }
+
+    /// Counts one more batch in flight if that stays within the limit (the
+    /// fallback's feed is shared by every sink's thread).
+    fn take_place(&self) -> bool {
+        self.in_flight
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < self.limit).then_some(n + 1)
+            })
+            .is_ok()
     }
 }
 

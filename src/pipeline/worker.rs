@@ -47,6 +47,12 @@ pub(crate) struct WorkerConfig {
     /// blocking policy, the protected levels' under `protected_lossless`,
     /// 8 (none) otherwise.
     pub lossless_from: u8,
+    /// Under a dropping policy: the protected levels (as `u8`) and the
+    /// backpressure wait. A batch holding a protected record waits that
+    /// long for room in a full sink queue before it is dropped; others are
+    /// dropped at once. `None` when no level is protected or they are
+    /// lossless anyway.
+    pub protected_wait: Option<(u8, Duration)>,
     /// How often drops are summarised in the log.
     pub drop_summary_every: Duration,
     /// Longest idle park.

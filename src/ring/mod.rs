@@ -38,13 +38,13 @@ use std::ptr::NonNull;
 
 use crossbeam_utils::CachePadded;
 
-use crate::record::decode::{read_header, write_header};
+use crate::record::decode::{read_header, write_header, Header};
 use crate::record::encode::{raw_static, Grow, STATIC_STR_LEN};
 use crate::record::{Encoder, Fields, Stamp, HEADER_LEN, KIND_PAD, KIND_RECORD};
 use crate::stats::ProducerCounters;
 use sync::{AtomicBool, AtomicUsize, Ordering};
 
-pub(crate) use wait::{wake_waiting_producers, WaitPolicy};
+pub(crate) use wait::{wake_waiting_producers, WaitPolicy, WaitStart};
 
 mod wait;
 
@@ -214,6 +214,7 @@ impl Ring {
             pad: 0,
             protected,
             policy,
+            waiting_since: WaitStart::default(),
             base: self.slot_ptr(start),
             limit: free.min(contiguous) << self.slot_shift,
         }
@@ -379,6 +380,27 @@ impl Ring {
         handed
     }
 
+    /// Calls `each` with the header of every record published and not
+    /// consumed, without consuming it (to count what a finished worker left).
+    ///
+    /// # Safety
+    /// No consumer may run on this ring any more (its worker has finished):
+    /// the slots between `head` and `tail` then stay as published.
+    pub(crate) unsafe fn unconsumed(&self, mut each: impl FnMut(&Header)) {
+        let tail = self.tail.load(Ordering::Acquire);
+        let mut head = self.head.load(Ordering::Acquire);
+        while head != tail {
+            // SAFETY: as in `consume`: `head` < `tail`, published (Acquire on
+            // `tail`), and no producer reuses the slot while `head` stays.
+            let header =
+                read_header(unsafe { std::slice::from_raw_parts(self.slot_ptr(head), HEADER_LEN) });
+            if header.kind != KIND_PAD {
+                each(&header);
+            }
+            head += self.slots_for(header.len.max(HEADER_LEN));
+        }
+    }
+
     /// Whether a parked producer should be woken now that `depth` slots are
     /// still in use. Not until half the ring is free (or it is empty): a
     /// producer that outruns the worker then resumes once per half ring,
@@ -421,6 +443,9 @@ pub(crate) struct Claim<'r> {
     pad: usize,
     protected: bool,
     policy: &'r WaitPolicy,
+    /// When the claim first had to wait: a record written in several pieces
+    /// may wait several times, all within one backpressure wait.
+    waiting_since: WaitStart,
     /// Where the record starts and how many bytes are writable there.
     pub base: *mut u8,
     pub limit: usize,
@@ -451,7 +476,13 @@ impl Claim<'_> {
             end.wrapping_sub(head) <= room
         };
         let roomy = || ring.worth_waking(self.start.wrapping_sub(ring.head.load(Ordering::SeqCst)));
-        free_now(ring) || self.policy.wait(&ring.waiting, || free_now(ring), roomy)
+        free_now(ring)
+            || self.policy.wait(
+                &mut self.waiting_since,
+                &ring.waiting,
+                || free_now(ring),
+                roomy,
+            )
     }
 
     /// Contiguous bytes writable from the record's start `from` (logical).

@@ -47,8 +47,13 @@ impl WaitPolicy {
     /// Waits until `ready()` returns true or the policy gives up. Returns
     /// whether space came. After parking, a blocking policy also waits for
     /// `roomy()` (see the module docs).
+    ///
+    /// The wait is counted from `since`, set by the record's first wait: a
+    /// record that needs room several times (one value after another) waits
+    /// `wait` in all, not `wait` each time.
     pub(crate) fn wait(
         &self,
+        since: &mut WaitStart,
         waiting: &AtomicBool,
         mut ready: impl FnMut() -> bool,
         mut roomy: impl FnMut() -> bool,
@@ -58,7 +63,7 @@ impl WaitPolicy {
         }
         #[cfg(fapilog_loom)]
         {
-            let _ = (waiting, &mut roomy);
+            let _ = (since, waiting, &mut roomy);
             loop {
                 if ready() {
                     return true;
@@ -68,6 +73,7 @@ impl WaitPolicy {
         }
         #[cfg(not(fapilog_loom))]
         {
+            let since = *since.0.get_or_insert_with(Instant::now);
             let backoff = crossbeam_utils::Backoff::new();
             while !backoff.is_completed() {
                 backoff.snooze();
@@ -77,7 +83,7 @@ impl WaitPolicy {
             }
             // A wait too long to be a deadline (`Duration::MAX`, say) has
             // none: it waits as long as it takes, as a blocking policy does.
-            let deadline = Instant::now().checked_add(self.wait);
+            let deadline = since.checked_add(self.wait);
             let mut parked = false;
             loop {
                 // SeqCst pairs with the worker's store of `head` and load of
@@ -102,6 +108,10 @@ impl WaitPolicy {
         }
     }
 }
+
+/// When a record first waited for space (see [`WaitPolicy::wait`]).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct WaitStart(#[cfg(not(fapilog_loom))] Option<Instant>);
 
 // The loom model yields instead of parking (see `WaitPolicy::wait`).
 #[cfg(not(fapilog_loom))]
@@ -139,7 +149,11 @@ mod tests {
                 polls += 1;
                 polls > 50
             };
-            assert!(policy.wait(&waiting, ready, || true), "{policy:?}");
+            let mut since = WaitStart::default();
+            assert!(
+                policy.wait(&mut since, &waiting, ready, || true),
+                "{policy:?}"
+            );
         }
     }
 }
