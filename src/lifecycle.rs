@@ -124,7 +124,7 @@ pub(crate) fn mark_internal_thread() {
     INTERNAL.with(|internal| internal.set(true));
 }
 
-fn on_internal_thread() -> bool {
+pub(crate) fn on_internal_thread() -> bool {
     INTERNAL.try_with(Cell::get).unwrap_or(false)
 }
 

@@ -555,6 +555,13 @@ fn write_slow<F: Fields + Copy>(
             .drop_record(DropReason::Reentrant, callsite.level);
         return TryLog::Done;
     }
+    if crate::lifecycle::on_internal_thread() {
+        // A sink, enricher, filter or redactor that logs: its record would
+        // come back to the sink that logged it, which would log again. Such
+        // threads never lease a ring, so every call of theirs comes here.
+        drop_unowned(DropReason::Reentrant, callsite.level);
+        return TryLog::Done;
+    }
     match LEASE_OWNER.try_with(|owner| lease.renew(owner)) {
         Ok(true) => {}
         // No logger is installed.

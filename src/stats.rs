@@ -16,7 +16,9 @@ pub enum DropReason {
     /// The ring stayed full for the whole backpressure wait.
     QueueFull = 0,
     /// Logged from inside the formatting of another record on the same
-    /// thread (a `Display` impl that logs).
+    /// thread (a `Display` impl that logs), or from one of fapilog's own
+    /// threads (a sink, an enricher, a filter or a redactor that logs: its
+    /// record would come back to it, without end).
     Reentrant = 1,
     /// User code (a `Display`/`Debug` impl) panicked while the record was
     /// being written; the panic goes on to the caller.
