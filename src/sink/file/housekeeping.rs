@@ -135,8 +135,10 @@ impl Housekeeper {
     pub(super) fn resume(&mut self) -> io::Result<()> {
         let mut first_error = None;
         let mut uncompressed = Vec::new();
-        for entry in fs::read_dir(&self.policy.dir)? {
-            let entry = entry?;
+        let dir = &self.policy.dir;
+        let list = |e| super::context(e, "cannot list log directory", dir);
+        for entry in fs::read_dir(dir).map_err(list)? {
+            let entry = entry.map_err(list)?;
             let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
                 continue;
             };

@@ -1,5 +1,9 @@
 //! Which rotated files to keep: at most `keep_files` of them and at most
 //! `keep_bytes` in total, newest first; the rest are deleted, oldest first.
+//! The newest rotated file is always kept, even when it alone is larger
+//! than `keep_bytes`: retention never deletes the last history there is.
+//! "Newest" is by name, which the sink keeps in rotation order (see
+//! `naming`): never by modification time, which follows the wall clock.
 //!
 //! A file still waiting for compression counts as one file but not by its
 //! size: it is about to be replaced by its far smaller `.gz`, whose size is
@@ -43,8 +47,9 @@ impl Retention {
             return Ok(());
         }
         let mut rotated: Vec<(Age, PathBuf, u64)> = Vec::new();
-        for entry in fs::read_dir(dir)? {
-            let entry = entry?;
+        let list = |e| super::context(e, "cannot list log directory", dir);
+        for entry in fs::read_dir(dir).map_err(list)? {
+            let entry = entry.map_err(list)?;
             let Some(age) = entry.file_name().to_str().and_then(|n| naming.parse(n)) else {
                 continue;
             };
@@ -53,7 +58,7 @@ impl Retention {
                 Ok(_) => continue,
                 // Deleted meanwhile (e.g. a compression finished): nothing to do.
                 Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
-                Err(e) => return Err(e),
+                Err(e) => return Err(super::context(e, "cannot read metadata of", &entry.path())),
             };
             let path = entry.path();
             let len = if pending(&path) { 0 } else { meta.len() };
@@ -72,8 +77,10 @@ impl Retention {
                 let twin = last_kept == Some(age);
                 let next_files = if twin { files } else { files + 1 };
                 let next_bytes = bytes.saturating_add(len);
+                // The newest file (with its twin) is kept whatever its size.
+                let newest = next_files == 1;
                 over = self.keep_files.is_some_and(|max| next_files > max)
-                    || self.keep_bytes.is_some_and(|max| next_bytes > max);
+                    || (!newest && self.keep_bytes.is_some_and(|max| next_bytes > max));
                 if !over {
                     (files, bytes, last_kept) = (next_files, next_bytes, Some(age));
                     continue;
@@ -241,6 +248,29 @@ mod tests {
         fs::write(dir.join("app.20260106T000000.log"), [b'x'; 20]).unwrap();
         by_bytes.apply(&dir, &naming, &none).unwrap();
         assert_eq!(names(&dir), ["app.20260106T000000.log"]);
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn the_newest_file_is_kept_even_when_larger_than_keep_bytes() {
+        let dir = scratch("newest");
+        let naming = Naming::new("app.log");
+        for name in [
+            "app.20260101T000000.log",
+            "app.20260102T000000.log",
+            "app.20260102T000000.log.gz",
+        ] {
+            fs::write(dir.join(name), [b'x'; 100]).unwrap();
+        }
+        let policy = Retention {
+            keep_files: None,
+            keep_bytes: Some(50),
+        };
+        policy.apply(&dir, &naming, &none).unwrap();
+        assert_eq!(
+            names(&dir),
+            ["app.20260102T000000.log", "app.20260102T000000.log.gz"]
+        );
         fs::remove_dir_all(&dir).unwrap();
     }
 }
