@@ -710,6 +710,7 @@ fn nonsense_settings_fail_open_naming_the_setting() {
         ),
         (File::new(&dir).file_name("sub/app.log"), "`file_name`"),
         (File::new(&dir).file_name(""), "`file_name`"),
+        (File::new("").rotate_bytes(10).keep_files(1), "`dir`"),
     ];
     for (mut sink, expected) in cases {
         let err = sink.open().unwrap_err();

@@ -61,6 +61,18 @@ impl<W: Dest> Appender<W> {
         }
     }
 
+    /// Whether the destination ends in a partial line (left by an earlier
+    /// run), to be ended with a newline before the first batch.
+    pub(super) fn torn(mut self, torn: bool) -> Appender<W> {
+        self.torn = torn;
+        self
+    }
+
+    /// The destination.
+    pub(super) fn get_ref(&self) -> &W {
+        &self.out
+    }
+
     /// Bytes in the destination.
     pub(super) fn size(&self) -> u64 {
         self.size
@@ -222,6 +234,16 @@ mod tests {
         assert_eq!(&data[..100], &big[..100]);
         assert_eq!(&data[100..], [&b"\n"[..], &next].concat());
         assert_eq!(a.size(), data.len() as u64);
+    }
+
+    #[test]
+    fn a_partial_line_found_at_start_is_ended_before_the_first_batch() {
+        let mut disk = appender(usize::MAX, true).out;
+        disk.data.extend_from_slice(b"cut sh");
+        let mut a = Appender::new(disk, 6).torn(true);
+        a.write(&lines('a', 1)).unwrap();
+        assert_eq!(a.out.data, [&b"cut sh\n"[..], &lines('a', 1)].concat());
+        assert_eq!(a.size(), a.out.data.len() as u64);
     }
 
     #[test]

@@ -2,25 +2,26 @@
 //! gzip of rotated files. Its behaviour is documented on the type, since
 //! this module is private.
 //!
-//! One job per submodule: `append` (writing a batch through, whole or not
-//! at all), `rotation` (schedule, UTC boundaries and timestamps), `naming`
+//! One job per submodule: `current` (the open current file: opening,
+//! rotating, opening anew), `append` (writing a batch through, whole or not
+//! at all), `watch` (noticing the current file was removed or replaced),
+//! `rotation` (schedule, UTC boundaries and timestamps), `naming`
 //! (building and recognizing rotated names), `retention` (what to delete),
 //! `housekeeping` (gzip on a helper thread, then retention).
 
 mod append;
+mod current;
 mod housekeeping;
 mod naming;
 mod retention;
 mod rotation;
+mod watch;
 
 pub use rotation::Rotation;
 
 use super::{Batch, Format, Sink};
-use append::Appender;
-use housekeeping::{Housekeeper, Policy};
-use naming::{with_suffix, Naming, GZ};
+use current::Current;
 use retention::Retention;
-use rotation::unix_secs;
 use std::fmt;
 use std::fs::{self, OpenOptions};
 use std::io;
@@ -40,6 +41,15 @@ const GZIP_FEATURE_OFF: &str =
 /// [`Sink::write_batch`] returns; nothing is held back in the sink for a
 /// later flush.
 ///
+/// A relative directory is resolved against the working directory once, at
+/// [`Sink::open`] (not following symlinks): a later `chdir` of the process
+/// does not move the sink. [`Sink::name`] keeps the spelling given.
+///
+/// A current file left by an earlier run is appended to. If its last byte
+/// is not a newline (the run stopped mid-line: power loss, a kill), a
+/// newline is written before the first batch, so that batch's first record
+/// stays a line of its own.
+///
 /// # Rotation
 ///
 /// Before writing a batch the sink rotates the current file (renames it,
@@ -52,20 +62,36 @@ const GZIP_FEATURE_OFF: &str =
 /// * **time** ([`File::rotate_hourly`], [`File::rotate_daily`]): the batch
 ///   is written at or after the next UTC hour or day boundary. A non-empty
 ///   current file left by an earlier run whose period is over is rotated at
-///   the first write.
+///   the first write. A write before the start of the file's period (the
+///   clock stepped back) rotates too: see below.
 ///
 /// A rotated file is named `<stem>.<YYYYMMDDTHHMMSS>[.<n>].<ext>`, e.g.
 /// `app.20261121T100000.log`, after the UTC time its content began: when the
 /// file was created, or the start of the hour or day for a file begun by a
-/// time rotation. `.<n>` tells apart files begun in the same second. Names
-/// thus sort by age (compare the counter as a number).
+/// time rotation. `.<n>` tells apart files begun in the same second.
+///
+/// Names sort in rotation order (compare the counter as a number), across
+/// restarts too: a name that would sort before the newest rotated file in
+/// the directory (the wall clock stepped back, or a restart within the
+/// second of the last rotations) takes instead that file's timestamp and
+/// the next counter. Such a timestamp is then later than when the content
+/// began; after a clock that ran ahead by mistake (a bad NTP source), names
+/// keep that future timestamp, counting up, until the clock passes it.
+///
+/// A write whose time lies outside the current file's hour or day rotates
+/// by time, whether the clock moved forward or back; so a clock that jumped
+/// ahead and was corrected costs one extra rotation, not a suspension of
+/// time rotation for as long as the jump.
 ///
 /// # Retention
 ///
 /// After each rotation, rotated files beyond [`File::keep_files`] or
-/// [`File::keep_bytes`] are deleted, oldest first. Retention only deletes
-/// files named like the rotated files of this sink's file name: never the
-/// current file, never anything else in the directory.
+/// [`File::keep_bytes`] are deleted, oldest first by name (the rotation
+/// order above, never modification times, which follow the wall clock).
+/// The newest rotated file is always kept, even when it alone is larger
+/// than `keep_bytes`. Retention only deletes files named like the rotated
+/// files of this sink's file name: never the current file, never anything
+/// else in the directory.
 ///
 /// With [`File::gzip`], a rotated file still waiting for compression counts
 /// towards `keep_files` as the one file it will be, but not towards
@@ -90,6 +116,43 @@ const GZIP_FEATURE_OFF: &str =
 /// their compression failed) and deletes the `<rotated name>.gz.tmp` of a
 /// compression cut short (without gzip too: such a file is never complete).
 ///
+/// # Files removed or renamed behind the sink's back
+///
+/// Another process may remove the directory, or rename or delete the
+/// current file (logrotate without `copytruncate`, a temp cleaner). The
+/// sink then notices that its path no longer names the open file (one
+/// `stat`, comparing device and inode number) at the next check:
+///
+/// * at every [`Sink::flush`] (the logger flushes a sink after 100 ms
+///   without batches, on `fapilog::flush()` and at shutdown);
+/// * while batches keep coming, at the first batch once a second of the
+///   sink's clock ([`File::clock`]) has passed since the last check, or the
+///   clock went back;
+/// * before every rotation, so a file put in our place is never rotated
+///   away as ours.
+///
+/// Writing thus costs one `stat` a second at most, never one per batch.
+/// On noticing, the sink recreates the directory if needed and opens the
+/// current file's path anew (appending to whatever is there), and reports
+/// it: ``log file … was removed or replaced by another process`` from the
+/// next flush, counted as a sink error. If the path cannot be opened anew
+/// (the directory cannot be recreated), every batch fails with that error,
+/// so it goes to the fallback sink or is counted dropped, never delivered;
+/// each batch tries again (`mkdir` and `open`: a few system calls a batch,
+/// only in that state).
+///
+/// The batches written between the removal and the check are counted
+/// delivered, and went to the old file. When it was renamed, they are in it
+/// under its new name. When it was deleted (no name left), the sink copies
+/// what it wrote to it since the previous check into the new file, a MiB
+/// of whole lines at a time; so the lines written between that check and
+/// the deletion (at most a second's worth, and none from before the
+/// logger's last flush) reappear there although the deletion took them.
+/// Should that copy fail (the file was opened without read permission, the
+/// disk is full), the flush reports it and those batches are lost although
+/// counted delivered. Nothing is copied where the link count is not known
+/// (outside Unix).
+///
 /// # Errors
 ///
 /// An I/O error while writing a batch (a full disk) is returned by
@@ -108,7 +171,8 @@ const GZIP_FEATURE_OFF: &str =
 /// write, so it never glues onto the next record.
 ///
 /// Errors of rotation, compression and retention do not lose the batch at
-/// hand (it goes to the current file) and are returned by the next
+/// hand (it goes to the current file, unless that is gone and cannot be
+/// opened anew: see above) and are returned by the next
 /// [`Sink::flush`] or [`Sink::close`]. Errors the file system only reports
 /// at write-back (some network file systems) are not seen: the sink does
 /// not `fsync`.
@@ -144,8 +208,14 @@ const GZIP_FEATURE_OFF: &str =
 /// # Settings
 ///
 /// Settings are checked by [`Sink::open`], which fails naming the setting
-/// (e.g. ``file sink setting `keep_files` = 0: expected at least 1``), as it
+/// (e.g. ``file sink setting `keep_files` = 0: expected at least 1``; an
+/// empty directory, ``File::new("")``, is refused: use `"."`), as it
 /// fails naming the path when the directory or file cannot be created.
+/// With rotation, retention or gzip, which rename and delete files in the
+/// directory, `open` also checks that it can create and delete a file
+/// there (`.<file_name>.<pid>.probe`) and fails naming the setting `dir`
+/// and the directory if not: a writable current file in a directory the
+/// process cannot write would never rotate.
 ///
 /// The builder method [`File::format`] shadows [`Sink::format`]; call the
 /// latter as `Sink::format(&file)`.
@@ -172,22 +242,9 @@ struct Config {
     clock: Box<dyn Fn() -> SystemTime + Send>,
 }
 
-/// The open current file and what rotation needs to know about it.
-struct Current {
-    path: PathBuf,
-    naming: Naming,
-    out: Appender<fs::File>,
-    /// When the file's content began: names it when it is rotated.
-    started: SystemTime,
-    /// The time rotation boundary, if any.
-    next_boundary: Option<SystemTime>,
-    /// Timestamp seconds and counter of the last rotated name.
-    last_rotated: Option<(u64, u64)>,
-    housekeeper: Housekeeper,
-}
-
 impl File {
-    /// A sink writing `fapilog.log` in `dir`, which `open` creates if needed.
+    /// A sink writing `fapilog.log` in `dir`, which `open` creates if needed
+    /// (and makes absolute: see the type's docs).
     ///
     /// Defaults: envelope format, no rotation, no retention, no compression.
     pub fn new(dir: impl Into<PathBuf>) -> File {
@@ -255,6 +312,7 @@ impl File {
 
     /// Keeps at most `bytes` of rotated files in total (at least 1; sizes on
     /// disk, so compressed sizes with [`File::gzip`]), deleting the oldest.
+    /// The newest rotated file is kept even when larger than `bytes`.
     pub fn keep_bytes(mut self, bytes: u64) -> File {
         self.config.retention.keep_bytes = Some(bytes);
         self
@@ -269,8 +327,10 @@ impl File {
         self
     }
 
-    /// Replaces the wall clock used for time rotation and rotated file
-    /// names, e.g. with a fake clock in tests. Default: [`SystemTime::now`].
+    /// Replaces the wall clock used for time rotation, rotated file names
+    /// and the once-a-second check that the current file is in place, e.g.
+    /// with a fake clock in tests. Read once per batch. Default:
+    /// [`SystemTime::now`].
     pub fn clock(mut self, clock: impl Fn() -> SystemTime + Send + 'static) -> File {
         self.config.clock = Box::new(clock);
         self
@@ -287,6 +347,13 @@ impl File {
     /// Rejects settings that cannot work, naming the setting.
     fn validate(&self) -> io::Result<()> {
         let c = &self.config;
+        if c.dir.as_os_str().is_empty() {
+            return Err(invalid(
+                "dir",
+                "\"\"",
+                "a directory path (\".\" for the working directory)",
+            ));
+        }
         let name = c.file_name.as_str();
         if name.is_empty() || name == "." || name == ".." || name.chars().any(is_separator) {
             return Err(invalid(
@@ -308,50 +375,15 @@ impl File {
         Ok(())
     }
 
-    /// Creates the directory and opens the current file for appending.
+    /// Checks the settings, then opens the current file.
     fn open_current(&mut self) -> io::Result<()> {
         self.validate()?;
-        let c = &self.config;
-        fs::create_dir_all(&c.dir)
-            .map_err(|e| context(e, "cannot create log directory", &c.dir))?;
-        let path = self.current_path();
-        let file = open_append(&path)?;
-        let meta = file
-            .metadata()
-            .map_err(|e| context(e, "cannot read metadata of", &path))?;
-        let now = (c.clock)();
-        let size = meta.len();
-        // A file left with content began when it was created (or, where the
-        // file system does not say, no later than its last write).
-        let started = match meta.created().or_else(|_| meta.modified()) {
-            Ok(t) if size > 0 => t.min(now),
-            _ => now,
-        };
-        self.current = Some(Current {
-            naming: Naming::new(&c.file_name),
-            out: Appender::new(file, size),
-            started,
-            next_boundary: c.rotation.next_boundary(started),
-            last_rotated: None,
-            housekeeper: Housekeeper::new(Policy {
-                dir: c.dir.clone(),
-                naming: Naming::new(&c.file_name),
-                retention: c.retention,
-                gzip: c.gzip,
-            }),
-            path,
-        });
-        if let Some(current) = &mut self.current {
-            // What an earlier run left: not a reason to fail the install.
-            if let Err(e) = current.housekeeper.resume() {
-                self.deferred.get_or_insert(e);
-            }
-        }
+        self.current = Some(Current::open(&self.config, &mut self.deferred)?);
         Ok(())
     }
 
     fn take_deferred(&mut self) -> io::Result<()> {
-        let helper = || self.current.as_ref()?.housekeeper.take_error();
+        let helper = || self.current.as_ref()?.take_error();
         match self.deferred.take().or_else(helper) {
             Some(e) => Err(e),
             None => Ok(()),
@@ -359,79 +391,14 @@ impl File {
     }
 }
 
-impl Current {
-    /// Renames the current file away and starts a new one. `Err` only when
-    /// a partial line left by a failed write could not be ended (the batch
-    /// must not be written either); other failures go to `deferred` and
-    /// writing carries on in the current file.
-    fn rotate(
-        &mut self,
-        c: &Config,
-        now: SystemTime,
-        by_time: bool,
-        deferred: &mut Option<io::Error>,
-    ) -> io::Result<()> {
-        let started = if by_time {
-            c.rotation.period_start(now)
-        } else {
-            now
-        };
-        if self.out.size() == 0 {
-            // Nothing to rotate away: the current file just begins anew.
-            self.started = started;
-            self.next_boundary = c.rotation.next_boundary(now);
-            return Ok(());
-        }
-        self.out.end_torn_line()?;
-
-        let secs = unix_secs(self.started);
-        let mut counter = match self.last_rotated {
-            Some((s, n)) if s == secs => n + 1,
-            _ => 0,
-        };
-        let rotated = loop {
-            let candidate = self.naming.rotated_path(&c.dir, secs, counter);
-            if !exists(&candidate) && !exists(&with_suffix(&candidate, GZ)) {
-                break candidate;
-            }
-            counter += 1;
-        };
-        let renamed = match fs::rename(&self.path, &rotated) {
-            Ok(()) => true,
-            // The current file was removed behind our back: just start anew.
-            Err(e) if e.kind() == io::ErrorKind::NotFound => false,
-            Err(e) => {
-                let message = format!(
-                    "cannot rotate {} to {}: {e}",
-                    self.path.display(),
-                    rotated.display()
-                );
-                deferred.get_or_insert(io::Error::new(e.kind(), message));
-                return Ok(());
-            }
-        };
-        let file = match open_append(&self.path) {
-            Ok(file) => file,
-            Err(e) => {
-                if renamed {
-                    // Put it back and keep writing to it.
-                    let _ = fs::rename(&rotated, &self.path);
-                }
-                deferred.get_or_insert(e);
-                return Ok(());
-            }
-        };
-        let size = file.metadata().map_or(0, |m| m.len());
-        self.out = Appender::new(file, size);
-        self.started = started;
-        self.next_boundary = c.rotation.next_boundary(now);
-        self.last_rotated = Some((secs, counter));
-        if renamed {
-            if let Err(e) = self.housekeeper.rotated(rotated) {
-                deferred.get_or_insert(e);
-            }
-        }
-        Ok(())
+impl Config {
+    /// Whether the sink renames or deletes files in the directory, not only
+    /// appends to the current file.
+    fn changes_the_directory(&self) -> bool {
+        self.rotate_bytes > 0
+            || self.rotation != Rotation::Never
+            || !self.retention.is_off()
+            || self.gzip
     }
 }
 
@@ -464,26 +431,21 @@ impl Sink for File {
         let Some(current) = self.current.as_mut() else {
             return Ok(()); // unreachable: just opened
         };
-        let c = &self.config;
-        if let Some(boundary) = current.next_boundary {
-            let now = (c.clock)();
-            if now >= boundary {
-                current.rotate(c, now, true, &mut self.deferred)?;
-            }
-        }
-        let len = bytes.len() as u64;
-        if c.rotate_bytes > 0
-            && current.out.size() > 0
-            && current.out.size().saturating_add(len) > c.rotate_bytes
-        {
-            current.rotate(c, (c.clock)(), false, &mut self.deferred)?;
-        }
-        current.out.write(bytes)
+        current.write(&self.config, bytes, &mut self.deferred)
     }
 
-    /// Batches are written through: only reports errors of rotation and
-    /// housekeeping since the last call.
+    /// Batches are written through: checks that the current file is still
+    /// in place (opening it anew if not), and reports that and the errors
+    /// of rotation and housekeeping since the last call.
     fn flush(&mut self) -> io::Result<()> {
+        if let Some(current) = self.current.as_mut() {
+            let now = (self.config.clock)();
+            if let Err(e) = current.ensure_in_place(&self.config, now, &mut self.deferred) {
+                // Reported here; the next batch tries again, and fails if
+                // it cannot be written either.
+                self.deferred.get_or_insert(e);
+            }
+        }
         self.take_deferred()
     }
 
@@ -491,7 +453,7 @@ impl Sink for File {
         let Some(mut current) = self.current.take() else {
             return self.deferred.take().map_or(Ok(()), Err);
         };
-        let finished = current.housekeeper.finish();
+        let finished = current.finish();
         drop(current);
         let deferred = self.deferred.take().map_or(Ok(()), Err);
         finished.and(deferred)
@@ -515,12 +477,17 @@ impl fmt::Debug for File {
     }
 }
 
+/// Opens `path` for appending, creating it if needed; also for reading
+/// where permitted, so that what was written to it after another process
+/// deleted it can be copied out (see `current`).
 fn open_append(path: &Path) -> io::Result<fs::File> {
-    OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .map_err(|e| context(e, "cannot open log file", path))
+    let mut options = OpenOptions::new();
+    options.create(true).append(true);
+    match options.clone().read(true).open(path) {
+        Err(e) if e.kind() == io::ErrorKind::PermissionDenied => options.open(path),
+        opened => opened,
+    }
+    .map_err(|e| context(e, "cannot open log file", path))
 }
 
 /// Whether anything (even a dangling symlink) has this name.

@@ -4,6 +4,8 @@
 //! delete a file this sink did not name.
 
 use super::rotation::utc_timestamp;
+use std::fs;
+use std::io;
 use std::path::{Path, PathBuf};
 
 /// Suffix of compressed rotated files.
@@ -30,6 +32,26 @@ pub(super) struct Age {
     pub(super) counter: u64,
 }
 
+impl Age {
+    /// The age of a file named after `secs` since the epoch (UTC).
+    pub(super) fn of(secs: u64, counter: u64) -> Age {
+        let digits = utc_timestamp(secs);
+        let stamp = digits
+            .iter()
+            .filter(|b| b.is_ascii_digit())
+            .fold(0, |n, b| n * 10 + u64::from(b - b'0'));
+        Age { stamp, counter }
+    }
+
+    /// The first name after `self`: the same timestamp, the next counter.
+    pub(super) fn next(self) -> Age {
+        Age {
+            stamp: self.stamp,
+            counter: self.counter + 1,
+        }
+    }
+}
+
 impl Naming {
     pub(super) fn new(file_name: &str) -> Naming {
         // Like `Path::file_stem`: a leading dot does not start an extension.
@@ -46,15 +68,25 @@ impl Naming {
     }
 
     /// `dir/<stem>.<timestamp>[.<counter>]<ext>` (uncompressed).
-    pub(super) fn rotated_path(&self, dir: &Path, secs: u64, counter: u64) -> PathBuf {
-        let stamp = utc_timestamp(secs);
-        let stamp = std::str::from_utf8(&stamp).unwrap_or("00000000T000000");
-        let name = if counter == 0 {
-            format!("{}.{stamp}{}", self.stem, self.ext)
-        } else {
-            format!("{}.{stamp}.{counter}{}", self.stem, self.ext)
+    pub(super) fn rotated_path(&self, dir: &Path, age: Age) -> PathBuf {
+        let (date, time) = (age.stamp / 1_000_000, age.stamp % 1_000_000);
+        let stamp = format!("{date:08}T{time:06}");
+        let name = match age.counter {
+            0 => format!("{}.{stamp}{}", self.stem, self.ext),
+            n => format!("{}.{stamp}.{n}{}", self.stem, self.ext),
         };
         dir.join(name)
+    }
+
+    /// The newest of the rotated files (compressed or not) in `dir`, if any.
+    pub(super) fn newest_in(&self, dir: &Path) -> io::Result<Option<Age>> {
+        let list = |e| super::context(e, "cannot list log directory", dir);
+        let mut newest = None;
+        for entry in fs::read_dir(dir).map_err(list)? {
+            let name = entry.map_err(list)?.file_name();
+            newest = newest.max(name.to_str().and_then(|n| self.parse(n)));
+        }
+        Ok(newest)
     }
 
     /// The [`Age`] of `name` if it is one of our rotated files (compressed or
@@ -115,23 +147,41 @@ mod tests {
         let n = Naming::new("app.log");
         let dir = Path::new("logs");
         assert_eq!(
-            n.rotated_path(dir, T, 0),
+            n.rotated_path(dir, Age::of(T, 0)),
             Path::new("logs/app.20261121T101500.log")
         );
         assert_eq!(
-            n.rotated_path(dir, T, 2),
+            n.rotated_path(dir, Age::of(T, 2)),
             Path::new("logs/app.20261121T101500.2.log")
         );
         let bare = Naming::new("app");
         assert_eq!(
-            bare.rotated_path(dir, T, 0),
+            bare.rotated_path(dir, Age::of(T, 0)),
             Path::new("logs/app.20261121T101500")
         );
         let dotted = Naming::new(".hidden");
         assert_eq!(
-            dotted.rotated_path(dir, T, 1),
+            dotted.rotated_path(dir, Age::of(T, 1)),
             Path::new("logs/.hidden.20261121T101500.1")
         );
+    }
+
+    #[test]
+    fn ages_sort_like_names_and_round_trip() {
+        let n = Naming::new("app.log");
+        let dir = Path::new("logs");
+        for age in [
+            Age::of(T, 0),
+            Age::of(T, 7),
+            Age::of(0, 0),
+            Age::of(T, 0).next(),
+        ] {
+            let name = n.rotated_path(dir, age);
+            let parsed = n.parse(name.file_name().unwrap().to_str().unwrap());
+            assert_eq!(parsed, Some(age), "{}", name.display());
+        }
+        assert!(Age::of(T, 9) < Age::of(T + 1, 0));
+        assert!(Age::of(T, 1) < Age::of(T, 1).next());
     }
 
     #[test]

@@ -35,6 +35,21 @@ impl Rotation {
         Some(UNIX_EPOCH + Duration::from_secs(start + period))
     }
 
+    /// Whether a write at `now` must rotate a file whose period ends at
+    /// `boundary`: `now` is past the period, or before its start (the wall
+    /// clock stepped back beyond it). Either way `now` lies in another
+    /// period than the file's, so a clock that jumps ahead by mistake and is
+    /// then corrected suspends time rotation for no longer than one write.
+    pub(super) fn is_due(self, boundary: SystemTime, now: SystemTime) -> bool {
+        let Some(period) = self.period_secs() else {
+            return false;
+        };
+        let start = boundary
+            .checked_sub(Duration::from_secs(period))
+            .unwrap_or(UNIX_EPOCH);
+        now >= boundary || now < start
+    }
+
     /// The start of the period holding `t` (`t` itself, to the second, for `Never`).
     pub(super) fn period_start(self, t: SystemTime) -> SystemTime {
         let secs = unix_secs(t);
@@ -129,5 +144,16 @@ mod tests {
         assert_eq!(Rotation::Daily.period_start(t), at(1_795_219_200)); // 21st, 00:00
         assert_eq!(Rotation::Never.period_start(t), t);
         assert_eq!(unix_secs(UNIX_EPOCH - Duration::from_secs(5)), 0);
+    }
+
+    #[test]
+    fn a_write_outside_the_files_period_is_due_either_way() {
+        let boundary = at(1_795_258_800); // 11:00, the end of the 10:00 hour
+        let due = |now| Rotation::Hourly.is_due(boundary, at(now));
+        assert!(!due(1_795_255_200)); // 10:00, the period's first second
+        assert!(!due(1_795_258_799)); // 10:59:59
+        assert!(due(1_795_258_800)); // 11:00
+        assert!(due(1_795_255_199)); // 09:59:59: the clock stepped back
+        assert!(!Rotation::Never.is_due(boundary, at(0)));
     }
 }
