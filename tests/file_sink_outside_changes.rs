@@ -481,7 +481,14 @@ fn an_unwritable_directory_fails_open_when_rotation_needs_it() {
     const NOBODY: u32 = 65_534;
     fs::set_permissions(&tmp.0, fs::Permissions::from_mode(0o755)).unwrap();
     std::os::unix::fs::chown(dir.join("app.log"), Some(NOBODY), Some(NOBODY)).unwrap();
-    let out = std::process::Command::new(std::env::current_exe().unwrap())
+    // A copy of this test binary where `nobody` may run it: the build's own
+    // directory may sit in a private one (a fresh clone under `mktemp -d`).
+    let bin_dir = scratch("unwritable-bin");
+    fs::set_permissions(&bin_dir.0, fs::Permissions::from_mode(0o755)).unwrap();
+    let bin = bin_dir.0.join("test-binary");
+    fs::copy(std::env::current_exe().unwrap(), &bin).unwrap();
+    fs::set_permissions(&bin, fs::Permissions::from_mode(0o755)).unwrap();
+    let out = std::process::Command::new(&bin)
         .args([
             "an_unwritable_directory_fails_open_when_rotation_needs_it",
             "--exact",
