@@ -675,10 +675,9 @@ fn run_async_timer() {
 #[doc(hidden)]
 pub struct AsyncWait {
     callsite: &'static Callsite,
+    /// Set by the first wait, cleared when the record ends (written or
+    /// given up): a future dropped while it is set loses its record.
     deadline: Option<Instant>,
-    /// Between the first wait and the record's end (written or dropped):
-    /// if the future is dropped then, the record is lost.
-    pending: bool,
 }
 
 impl AsyncWait {
@@ -687,7 +686,6 @@ impl AsyncWait {
         AsyncWait {
             callsite,
             deadline: None,
-            pending: false,
         }
     }
 
@@ -704,11 +702,10 @@ impl AsyncWait {
             .deadline
             .get_or_insert_with(|| Instant::now() + policy.wait);
         if policy.drop_on_full && Instant::now() >= deadline {
-            self.pending = false;
+            self.deadline = None;
             drop_async(DropReason::QueueFull, self.callsite.level);
             return false;
         }
-        self.pending = true;
         YieldOnce(false).await;
         true
     }
@@ -717,13 +714,13 @@ impl AsyncWait {
     /// count): dropping the wait counts nothing.
     #[doc(hidden)]
     pub fn done(&mut self) {
-        self.pending = false;
+        self.deadline = None;
     }
 }
 
 impl Drop for AsyncWait {
     fn drop(&mut self) {
-        if self.pending {
+        if self.deadline.is_some() {
             drop_async(DropReason::Cancelled, self.callsite.level);
         }
     }

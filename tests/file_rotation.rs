@@ -3,54 +3,15 @@
 
 mod common;
 
-use common::TempDir;
-use fapilog::sink::{Batch, File, Format, Rotation, Sink};
-use fapilog::Level;
+use common::file_sink::{batch, scratch, FakeClock, T0};
+use fapilog::sink::{File, Format, Rotation, Sink};
 use std::fs;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-/// 2026-11-21T10:15:00Z.
-const T0: u64 = 1_795_256_100;
-
-/// A fresh, empty directory for one test, removed when the guard drops,
-/// whether the test passed or not.
-fn scratch(test: &str) -> TempDir {
-    let dir = TempDir::new(&format!("file-{test}"));
-    fs::create_dir_all(&dir.0).unwrap();
-    dir
-}
-
-/// A clock tests move by hand, in whole seconds since the epoch.
-#[derive(Clone)]
-struct FakeClock(Arc<AtomicU64>);
-
-impl FakeClock {
-    fn at(secs: u64) -> FakeClock {
-        FakeClock(Arc::new(AtomicU64::new(secs)))
-    }
-    fn set(&self, secs: u64) {
-        self.0.store(secs, Ordering::SeqCst);
-    }
-    fn install(&self, sink: File) -> File {
-        let secs = Arc::clone(&self.0);
-        sink.clock(move || UNIX_EPOCH + Duration::from_secs(secs.load(Ordering::SeqCst)))
-    }
-}
-
-fn batch_of(lines: &[String]) -> Batch {
-    let mut batch = Batch::default();
-    for (i, line) in lines.iter().enumerate() {
-        batch.push_line(Level::Info, i as u64, line.as_bytes());
-    }
-    batch
-}
-
 fn write(sink: &mut File, lines: &[String]) {
-    sink.write_batch(&batch_of(lines)).unwrap();
+    sink.write_batch(&batch(lines)).unwrap();
 }
 
 /// `n` lines of exactly 16 bytes each (newline included), numbered from `from`.
@@ -757,8 +718,8 @@ fn write_errors_are_returned_by_write_batch_and_the_sink_stays_usable() {
     // Every batch, large or small, reaches the file before `write_batch`
     // returns, so its failure is the batch's: the worker counts the batch
     // lost, or hands it to the fallback.
-    let big = batch_of(&lines(0, 10_000));
-    let small = batch_of(&lines(0, 1));
+    let big = batch(&lines(0, 10_000));
+    let small = batch(&lines(0, 1));
     for batch in [&big, &small, &small, &big] {
         let err = sink.write_batch(batch).unwrap_err();
         assert_eq!(err.raw_os_error(), Some(libc_enospc()));

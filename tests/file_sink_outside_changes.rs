@@ -7,48 +7,11 @@
 
 mod common;
 
+use common::file_sink::{batch, scratch, FakeClock, T0};
 use common::TempDir;
-use fapilog::sink::{Batch, File, Format, Sink};
-use fapilog::Level;
+use fapilog::sink::{File, Format, Sink};
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
-use std::time::{Duration, UNIX_EPOCH};
-
-/// 2026-11-21T10:15:00Z.
-const T0: u64 = 1_795_256_100;
-
-fn scratch(test: &str) -> TempDir {
-    let dir = TempDir::new(&format!("file-outside-{test}"));
-    fs::create_dir_all(&dir.0).unwrap();
-    dir
-}
-
-/// A clock tests move by hand, in whole seconds since the epoch.
-#[derive(Clone)]
-struct FakeClock(Arc<AtomicU64>);
-
-impl FakeClock {
-    fn at(secs: u64) -> FakeClock {
-        FakeClock(Arc::new(AtomicU64::new(secs)))
-    }
-    fn set(&self, secs: u64) {
-        self.0.store(secs, Ordering::SeqCst);
-    }
-    fn install(&self, sink: File) -> File {
-        let secs = Arc::clone(&self.0);
-        sink.clock(move || UNIX_EPOCH + Duration::from_secs(secs.load(Ordering::SeqCst)))
-    }
-}
-
-fn batch(lines: &[&str]) -> Batch {
-    let mut batch = Batch::default();
-    for (i, line) in lines.iter().enumerate() {
-        batch.push_line(Level::Info, i as u64, line.as_bytes());
-    }
-    batch
-}
 
 fn listing(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = fs::read_dir(dir)
@@ -98,6 +61,24 @@ fn lines_on_disk(dir: &Path) -> Vec<String> {
     lines
 }
 
+/// A sink with `rotate_bytes` writing `app.log` in `logs/` of a scratch
+/// directory, on a fake clock at `T0`, that has written and flushed (so
+/// checked) the line "before".
+fn in_logs_dir(test: &str, rotate_bytes: u64) -> (TempDir, PathBuf, FakeClock, File) {
+    let tmp = scratch(&format!("{test}-{rotate_bytes}"));
+    let dir = tmp.0.join("logs");
+    let clock = FakeClock::at(T0);
+    let mut sink = clock.install(
+        File::new(&dir)
+            .file_name("app.log")
+            .rotate_bytes(rotate_bytes),
+    );
+    sink.open().unwrap();
+    sink.write_batch(&batch(&["before"])).unwrap();
+    sink.flush().unwrap();
+    (tmp, dir, clock, sink)
+}
+
 /// The directory is removed while the sink runs (a temp cleaner, an
 /// operator): the next check, at a flush or at the first batch a second
 /// (of the sink's clock) after the last check, reports it, recreates the
@@ -107,17 +88,7 @@ fn lines_on_disk(dir: &Path) -> Vec<String> {
 #[test]
 fn a_removed_directory_is_recreated_and_written_again() {
     for rotate_bytes in [0, 64] {
-        let tmp = scratch(&format!("rmdir-{rotate_bytes}"));
-        let dir = tmp.0.join("logs");
-        let clock = FakeClock::at(T0);
-        let mut sink = clock.install(
-            File::new(&dir)
-                .file_name("app.log")
-                .rotate_bytes(rotate_bytes),
-        );
-        sink.open().unwrap();
-        sink.write_batch(&batch(&["before"])).unwrap();
-        sink.flush().unwrap(); // checked: "before" goes with the directory
+        let (_tmp, dir, clock, mut sink) = in_logs_dir("rmdir", rotate_bytes);
         let written =
             |from: &str| -> Vec<String> { (0..10).map(|i| format!("{from}-{i:020}")).collect() };
 
@@ -193,17 +164,7 @@ fn what_was_written_to_a_deleted_file_is_copied_in_order() {
 #[test]
 fn batches_fail_while_the_removed_file_cannot_be_opened_anew() {
     for rotate_bytes in [0, 64] {
-        let tmp = scratch(&format!("blocked-{rotate_bytes}"));
-        let dir = tmp.0.join("logs");
-        let clock = FakeClock::at(T0);
-        let mut sink = clock.install(
-            File::new(&dir)
-                .file_name("app.log")
-                .rotate_bytes(rotate_bytes),
-        );
-        sink.open().unwrap();
-        sink.write_batch(&batch(&["before"])).unwrap();
-        sink.flush().unwrap(); // checked: "before" goes with the directory
+        let (_tmp, dir, clock, mut sink) = in_logs_dir("blocked", rotate_bytes);
         fs::remove_dir_all(&dir).unwrap();
         fs::write(&dir, "not a directory\n").unwrap();
 

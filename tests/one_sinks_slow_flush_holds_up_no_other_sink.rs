@@ -126,9 +126,10 @@ impl Sink for Healthy {
 }
 
 /// A hung sink and a healthy one; batches of one record, queues of one,
-/// so the hung sink's queue is full after three records.
+/// so the hung sink's queue is full after three records. Returns once ten
+/// records have been processed.
 fn hung_and_healthy(gate: &Arc<Gate>, healthy: &Healthy) -> fapilog::Guard {
-    fapilog::builder()
+    let guard = fapilog::builder()
         .sink(Hung(gate.clone()))
         .sink(healthy.clone())
         .sink_queue(1)
@@ -136,7 +137,13 @@ fn hung_and_healthy(gate: &Arc<Gate>, healthy: &Healthy) -> fapilog::Guard {
         .flush_timeout(Duration::from_millis(300))
         .drop_summary_interval(Duration::from_secs(3600))
         .install()
-        .expect("install")
+        .expect("install");
+    for i in 0..10 {
+        fapilog::info!(i, "before");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    wait_for(|| fapilog::stats().processed == 10);
+    guard
 }
 
 fn wait_for(what: impl Fn() -> bool) {
@@ -152,11 +159,6 @@ fn a_flush_with_a_hung_sink_reports_it_late_and_the_others_go_on() {
     let gate = Arc::new(Gate::default());
     let healthy = Healthy::default();
     let guard = hung_and_healthy(&gate, &healthy);
-    for i in 0..10 {
-        fapilog::info!(i, "before");
-        std::thread::sleep(Duration::from_millis(2));
-    }
-    wait_for(|| fapilog::stats().processed == 10);
 
     // The flush request used to block the worker on the hung sink's full
     // queue for good: it processed nothing more, and the healthy sink got
@@ -194,11 +196,6 @@ fn a_shutdown_with_a_hung_sink_still_closes_the_others() {
     let gate = Arc::new(Gate::default());
     let healthy = Healthy::default();
     let guard = hung_and_healthy(&gate, &healthy);
-    for i in 0..10 {
-        fapilog::info!(i, "record");
-        std::thread::sleep(Duration::from_millis(2));
-    }
-    wait_for(|| fapilog::stats().processed == 10);
     let started = Instant::now();
     assert!(!guard.shutdown(), "the hung sink cannot confirm");
     let took = started.elapsed();

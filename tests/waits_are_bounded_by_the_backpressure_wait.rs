@@ -43,6 +43,13 @@ fn slow_logger(per_record_ms: u64) -> fapilog::Guard {
         .expect("install")
 }
 
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .expect("runtime")
+}
+
 /// Fills the ring: the worker holds one record, 32 more wait behind it.
 fn fill_the_ring() {
     fapilog::info!("first");
@@ -86,10 +93,7 @@ fn an_async_call_gives_up_while_the_worker_is_busy_in_user_code() {
     // Two seconds a record: the worker finishes no pass while the call
     // waits, so it never wakes the call itself.
     let guard = slow_logger(2_000);
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .build()
-        .expect("runtime");
+    let rt = runtime();
     let took = rt.block_on(async {
         fill_the_ring();
         let started = Instant::now();
@@ -114,10 +118,7 @@ fn an_async_call_gives_up_while_the_worker_is_busy_in_user_code() {
 fn an_async_call_cancelled_while_it_waits_is_counted() {
     let _serial = serial();
     let guard = slow_logger(100);
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .build()
-        .expect("runtime");
+    let rt = runtime();
     let cancelled = rt.block_on(async {
         fill_the_ring();
         // Cancelled (by the timeout) long before its 150 ms wait is up.
@@ -141,10 +142,7 @@ fn an_async_call_that_waited_and_was_written_counts_no_drop() {
     let _serial = serial();
     // 20 ms a record: space comes well within the 150 ms wait.
     let guard = slow_logger(20);
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .build()
-        .expect("runtime");
+    let rt = runtime();
     rt.block_on(async {
         fill_the_ring();
         fapilog::info_async!("waited").await;

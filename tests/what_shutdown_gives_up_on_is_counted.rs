@@ -11,25 +11,26 @@ use fapilog::sink::{Batch, Sink};
 use fapilog::{DropReason, Level};
 use std::time::Duration;
 
-/// Takes 500 ms per batch.
-struct Slow;
+/// Takes this long per batch.
+struct Slow(Duration);
 
 impl Sink for Slow {
     fn name(&self) -> &str {
         "slow"
     }
     fn write_batch(&mut self, _batch: &Batch) -> std::io::Result<()> {
-        std::thread::sleep(Duration::from_millis(500));
+        std::thread::sleep(self.0);
         Ok(())
     }
 }
 
-#[test]
-fn records_a_lossless_shutdown_gives_up_on_are_counted() {
-    let _serial = serial();
-    const RECORDS: u64 = 20;
+const RECORDS: u64 = 20;
+
+/// Logs `RECORDS` records, lossless, in batches of one through `sink` with
+/// a queue of one; shutdown waits 300 ms.
+fn lossless_through(sink: Slow) -> fapilog::Guard {
     let guard = fapilog::builder()
-        .sink(Slow)
+        .sink(sink)
         .backpressure(Duration::ZERO, false)
         .batch_records(1)
         .sink_queue(1)
@@ -39,6 +40,13 @@ fn records_a_lossless_shutdown_gives_up_on_are_counted() {
     for i in 0..RECORDS {
         fapilog::info!(i, "record");
     }
+    guard
+}
+
+#[test]
+fn records_a_lossless_shutdown_gives_up_on_are_counted() {
+    let _serial = serial();
+    let guard = lossless_through(Slow(Duration::from_millis(500)));
     assert!(
         !guard.shutdown(),
         "the slow sink cannot take 20 batches in 300 ms"
@@ -103,34 +111,11 @@ fn a_record_still_being_written_at_shutdown_is_counted() {
     }
 }
 
-/// Hangs in `write_batch` for an hour.
-struct Hung;
-
-impl Sink for Hung {
-    fn name(&self) -> &str {
-        "hung"
-    }
-    fn write_batch(&mut self, _batch: &Batch) -> std::io::Result<()> {
-        std::thread::sleep(Duration::from_secs(3600));
-        Ok(())
-    }
-}
-
 #[test]
 fn a_lossless_shutdown_counts_what_a_hung_sink_kept_it_from() {
     let _serial = serial();
-    const RECORDS: u64 = 20;
-    let guard = fapilog::builder()
-        .sink(Hung)
-        .backpressure(Duration::ZERO, false)
-        .batch_records(1)
-        .sink_queue(1)
-        .flush_timeout(Duration::from_millis(300))
-        .install()
-        .expect("install");
-    for i in 0..RECORDS {
-        fapilog::info!(i, "record");
-    }
+    // Hung for an hour on its first batch.
+    let guard = lossless_through(Slow(Duration::from_secs(3600)));
     std::thread::sleep(Duration::from_millis(100));
     assert!(!guard.shutdown(), "the hung sink cannot confirm");
 

@@ -218,20 +218,19 @@ impl Feed {
     /// Queues a batch, waiting for room as `wait` says. False if it was not
     /// queued (full, or the sink's thread is gone); the caller counts that.
     pub(crate) fn send(&self, batch: &Arc<Batch>, wait: SendWait) -> bool {
-        let mut msg = SinkMsg::Batch(batch.clone());
         loop {
             if self.take_place() {
-                match self.tx.try_send(msg) {
+                match self.tx.try_send(SinkMsg::Batch(batch.clone())) {
                     Ok(()) => return true,
-                    // Only requests beyond their room fill the channel past
-                    // the batches' limit: as full as full.
-                    Err(TrySendError::Full(back)) => msg = back,
-                    Err(TrySendError::Disconnected(_)) => {
+                    // Full only when requests have taken more than their
+                    // room: as full as a queue of batches.
+                    Err(e) => {
                         self.in_flight.fetch_sub(1, Ordering::AcqRel);
-                        return false;
+                        if let TrySendError::Disconnected(_) = e {
+                            return false;
+                        }
                     }
                 }
-                self.in_flight.fetch_sub(1, Ordering::AcqRel);
             }
             match wait {
                 SendWait::No => return false,

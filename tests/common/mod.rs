@@ -170,6 +170,7 @@ pub fn u64_fields<const N: usize>(line: &[u8], keys: [&str; N]) -> Option<[u64; 
 pub fn is_drop_summary(line: &str) -> bool {
     line.contains(r#""level":"WARNING","logger":"fapilog","message":"fapilog dropped "#)
 }
+pub mod file_sink;
 pub mod secrets;
 
 /// A directory of its own under the system's temp dir, emptied first and

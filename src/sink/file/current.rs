@@ -156,13 +156,27 @@ impl Current {
                 deferred.get_or_insert(io::Error::new(e.kind(), message));
             }
         }
+        let started = began(&meta, now);
+        self.adopt(c, out, &meta, now, started);
+        Ok(())
+    }
+
+    /// Writes to `out` (just opened at `now`, its content begun at
+    /// `started`) from now on.
+    fn adopt(
+        &mut self,
+        c: &Config,
+        out: Appender<fs::File>,
+        meta: &fs::Metadata,
+        now: SystemTime,
+        started: SystemTime,
+    ) {
         self.out = out;
-        self.watch = Watch::new(&meta, now);
+        self.watch = Watch::new(meta, now);
         self.in_place = true;
         self.checked_size = self.out.size();
-        self.started = began(&meta, now);
-        self.next_boundary = c.rotation.next_boundary(self.started);
-        Ok(())
+        self.started = started;
+        self.next_boundary = c.rotation.next_boundary(started);
     }
 
     /// Renames the current file away and starts a new one. `Err` when the
@@ -187,7 +201,7 @@ impl Current {
         if self.out.size() == 0 {
             // Nothing to rotate away: the current file just begins anew.
             self.started = started;
-            self.next_boundary = c.rotation.next_boundary(now);
+            self.next_boundary = c.rotation.next_boundary(started);
             return Ok(());
         }
         self.out.end_torn_line()?;
@@ -227,11 +241,7 @@ impl Current {
                 return Ok(());
             }
         };
-        self.out = out;
-        self.watch = Watch::new(&meta, now);
-        self.checked_size = self.out.size();
-        self.started = started;
-        self.next_boundary = c.rotation.next_boundary(now);
+        self.adopt(c, out, &meta, now, started);
         if let Err(e) = self.housekeeper.rotated(rotated) {
             deferred.get_or_insert(e);
         }
