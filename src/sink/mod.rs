@@ -48,7 +48,10 @@ pub enum Format {
     /// library writes, so mixed fleets share dashboards. The default.
     Envelope,
     /// Flat JSON: `timestamp`, `level`, `message`, `logger`, then every field
-    /// at the top level, as most Rust JSON layers print.
+    /// at the top level, as most Rust JSON layers print. A field named like
+    /// one of the line's own keys (those four, the process fields `service`,
+    /// `env`, `version`, `host`, `pid`, and `kubernetes.*`) is written as
+    /// `field.<name>`, so no key appears twice.
     Flat,
     /// Human-readable text for terminals; ANSI colours when `color` is true.
     Pretty {

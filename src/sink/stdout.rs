@@ -21,6 +21,13 @@ fn write_all_to_fd(fd: std::os::fd::RawFd, bytes: &[u8]) -> io::Result<()> {
     file.write_all(bytes)
 }
 
+/// Whether pretty text is coloured: on a terminal, unless `NO_COLOR` is set
+/// to a non-empty value (the convention of <https://no-color.org>, which
+/// tracing-subscriber's fmt layer follows too).
+fn wants_color(is_terminal: bool, no_color: Option<std::ffi::OsString>) -> bool {
+    is_terminal && no_color.is_none_or(|value| value.is_empty())
+}
+
 macro_rules! std_stream_sink {
     ($(#[$doc:meta])* $ty:ident, $stream:ident, $fd:literal, $name:literal) => {
         $(#[$doc])*
@@ -40,9 +47,13 @@ macro_rules! std_stream_sink {
                 $ty { format: Format::Flat }
             }
 
-            /// Human-readable text, coloured when the stream is a terminal.
+            /// Human-readable text, coloured when the stream is a terminal
+            /// and the `NO_COLOR` environment variable is unset or empty
+            /// (<https://no-color.org>), read when this is called. Use
+            /// [`with_format`](Self::with_format) to choose colour yourself.
             pub fn pretty() -> $ty {
-                $ty { format: Format::Pretty { color: io::$stream().is_terminal() } }
+                let color = wants_color(io::$stream().is_terminal(), std::env::var_os("NO_COLOR"));
+                $ty { format: Format::Pretty { color } }
             }
 
             /// Any format.
