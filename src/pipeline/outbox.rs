@@ -138,9 +138,24 @@ impl Outbox {
     pub(crate) fn send_full(&mut self, shared: &Shared) {
         for i in 0..self.lanes.len() {
             if self.limits.reached_by(&self.lanes[i].batch) {
-                self.send_lane(i, shared);
+                self.send_lane(i, None, shared);
             }
         }
+    }
+
+    /// Hands off every non-empty batch now, just after the worker wrote a
+    /// record of its own (a drop summary, say) into each: a batch waits up
+    /// to [`OWN_RECORD_WAIT`] for room in a full queue (longer when it
+    /// would anyway). Returns true when at least one sink took the record.
+    pub(crate) fn send_own(&mut self, shared: &Shared) -> bool {
+        let wait = Instant::now() + OWN_RECORD_WAIT;
+        let mut taken = false;
+        for i in 0..self.lanes.len() {
+            if !self.lanes[i].batch.is_empty() {
+                taken |= self.send_lane(i, Some(wait), shared);
+            }
+        }
+        taken
     }
 
     /// Hands off the non-empty batches that are full or whose sinks are all
@@ -160,7 +175,7 @@ impl Outbox {
                 || self.limits.reached_by(&lane.batch)
                 || lane.sinks.iter().all(|&s| self.sinks[s].idle());
             if ready {
-                self.send_lane(i, shared);
+                self.send_lane(i, None, shared);
             }
         }
     }
@@ -172,7 +187,10 @@ impl Outbox {
     /// deadline, lossless or not, and what still finds no room then is
     /// dropped and counted `Shutdown`: the caller of `shutdown()` stops
     /// waiting at that deadline, and the process may exit right after.
-    fn send_lane(&mut self, i: usize, shared: &Shared) {
+    /// Otherwise a batch that would be dropped at a full queue at once
+    /// waits until `at_least` when given. Returns true when at least one
+    /// sink took the batch.
+    fn send_lane(&mut self, i: usize, at_least: Option<Instant>, shared: &Shared) -> bool {
         let lane = &mut self.lanes[i];
         let holds = |from: u8| lane.batch.iter().any(|(r, _)| r.level as u8 >= from);
         let lossless = match self.lossless_from {
@@ -188,15 +206,20 @@ impl Outbox {
                 Some((from, wait)) if holds(from) => {
                     (SendWait::Until(Instant::now() + wait), DropReason::SinkFull)
                 }
-                _ => (SendWait::No, DropReason::SinkFull),
+                _ => match at_least {
+                    Some(deadline) => (SendWait::Until(deadline), DropReason::SinkFull),
+                    None => (SendWait::No, DropReason::SinkFull),
+                },
             },
         };
+        let mut taken = false;
         for &s in &lane.sinks {
             let sink = &self.sinks[s];
             let (sent, reason) = match wait {
                 SendWait::Forever => send_until_shutdown(sink, &lane.batch, shared),
                 wait => (sink.send(&lane.batch, wait), reason),
             };
+            taken |= sent;
             if !sent {
                 for (r, _) in lane.batch.iter() {
                     shared.counters.drop_records(reason, r.level, 1);
@@ -206,6 +229,7 @@ impl Outbox {
         let fresh = take_free(&mut self.pool, self.limits);
         let sent = std::mem::replace(&mut lane.batch, fresh);
         self.pool.push(sent);
+        taken
     }
 
     /// From now on, waits for room in full sink queues until `deadline`, and
@@ -307,6 +331,11 @@ impl Outbox {
 
 /// Above every level: `lossless_from` for "no batch waits".
 const NO_LEVEL: u8 = 8;
+
+/// How long a batch holding a record of the worker's own (a drop summary)
+/// waits for room in a full sink queue before it is dropped (and the
+/// summary's count carried over to the next one).
+const OWN_RECORD_WAIT: Duration = Duration::from_millis(10);
 
 /// How long sinks asked to close after the shutdown deadline still have to
 /// answer (well within the time `shutdown()` gives the worker to finish).

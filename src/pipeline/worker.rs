@@ -251,6 +251,7 @@ impl Worker {
     /// last summary, if any were.
     fn emit_drop_summary(&mut self) {
         let total = self.shared.stats().dropped;
+        let before = (self.summary.reported, self.summary.since);
         let Some((dropped, window)) = self.summary.take(total) else {
             return;
         };
@@ -268,21 +269,27 @@ impl Worker {
                 .drop_summaries
                 .fetch_add(1, Ordering::Relaxed);
         }
-        self.write_own(buf, ok);
+        if !self.write_own(buf, ok) {
+            // No sink took it: its count goes into the next summary
+            // instead of out of the log.
+            (self.summary.reported, self.summary.since) = before;
+        }
     }
 
     /// Sends a record the worker encoded itself (in `buf`, when `ok`) down
     /// the same stages as logged ones but the filters (a summary of what
     /// was lost must not be sampled, rate-limited or deduplicated away), and
-    /// keeps the buffer for next time.
-    fn write_own(&mut self, buf: Vec<u8>, ok: bool) {
-        if ok {
-            let _ =
-                self.stages
-                    .process_with(&buf, Origin::Worker, self.outbox.lanes(), &self.shared);
-            self.outbox.send_ready(&self.shared);
-        }
+    /// keeps the buffer for next time. The batches holding it are handed
+    /// off at once (see [`Outbox::send_own`]). Returns true when a sink
+    /// took it.
+    fn write_own(&mut self, buf: Vec<u8>, ok: bool) -> bool {
+        let taken = ok
+            && self
+                .stages
+                .process_with(&buf, Origin::Worker, self.outbox.lanes(), &self.shared)
+            && self.outbox.send_own(&self.shared);
         self.summary.buf = buf;
+        taken
     }
 }
 
