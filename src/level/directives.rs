@@ -12,7 +12,11 @@
 //!
 //! * A bare `level` sets the default, for every target no directive names.
 //!   Without one the default is **INFO**.
-//! * A bare `target` enables everything for it (it means `target=trace`).
+//! * A bare `target` enables everything for it (it means `target=trace`). It
+//!   must look like a module path (letters, digits, `_`, `-`, `.` and `::`,
+//!   not starting with a digit), and must not be a near miss of a level
+//!   name: `warnig` is an error that asks "did you mean `warning`?", not a
+//!   target. A target with such a name is written `name=trace`.
 //! * `off` is a level that lets nothing through.
 //! * Whitespace around items, targets and levels is ignored; empty items
 //!   (`a,,b`, a trailing comma) are ignored.
@@ -20,8 +24,12 @@
 //! * Targets match by **module-path prefix on `::` boundaries**: `app::db`
 //!   matches `app::db` and `app::db::pool`, not `app::dbx`. The longest
 //!   matching target wins; a target no directive matches gets the default.
-//! * Span and field filters (`target[span{field=value}]=level`) are not
-//!   supported and are rejected with an error saying so.
+//! * Span and field filters (`target[span{field=value}]=level`), `tracing`'s
+//!   numeric levels (`0` to `5`) and `env_logger`'s `/regex` message filter
+//!   are not supported. Parsing (`str::parse`, `FAPILOG_LEVEL`, the builder's
+//!   `directives()`) rejects them with an error saying so; `RUST_LOG`, which
+//!   other tools read too, skips them with a warning on stderr (see
+//!   [`Directives::from_env`]).
 //!
 //! ```
 //! use fapilog::level::Directives;
@@ -38,13 +46,15 @@
 //!
 //! let err = "info,app::db=loud".parse::<Directives>().unwrap_err();
 //! assert!(err.to_string().starts_with(r#"invalid log directive "app::db=loud" (item 2): unknown level "loud""#));
+//! let err = "warnig".parse::<Directives>().unwrap_err();
+//! assert!(err.to_string().contains("did you mean `warning`?"), "{err}");
 //! ```
 
 use std::ffi::OsString;
 use std::fmt;
 use std::str::FromStr;
 
-use super::Level;
+use super::{spelling, Level};
 
 /// Parsed level directives: a default level and per-target levels (see the
 /// [module docs](self) for the grammar).
@@ -129,6 +139,15 @@ impl Directives {
     /// whitespace-only) value counts as unset. An invalid value is an error
     /// naming the variable and its value; it does not fall back to the next
     /// variable.
+    ///
+    /// `RUST_LOG` is shared with `tracing` and `env_logger` based tools, so
+    /// the syntax of theirs that fapilog does not support (span and field
+    /// filters `target[span{field=value}]=level`, numeric levels `0` to `5`,
+    /// a `/regex` message filter) is skipped, as `tracing`'s
+    /// `EnvFilter::from_default_env` skips what it cannot read: one warning
+    /// line on stderr per skipped part, naming it, and the rest applies.
+    /// Anything else invalid (an unknown level, a misspelt one) is an error,
+    /// as it is in `FAPILOG_LEVEL`.
     pub fn from_env() -> Result<Option<Directives>, DirectiveError> {
         Directives::from_lookup(|name| std::env::var_os(name))
     }
@@ -156,10 +175,23 @@ impl Directives {
             if value.trim().is_empty() {
                 continue;
             }
-            return value.parse().map(Some).map_err(|mut e: DirectiveError| {
-                e.env = Some((variable, value));
-                e
-            });
+            let syntax = if variable == "RUST_LOG" {
+                Syntax::RustLog
+            } else {
+                Syntax::Fapilog
+            };
+            return match parse(&value, syntax) {
+                Ok((directives, skipped)) => {
+                    for s in skipped {
+                        eprintln!("fapilog: {variable}: ignoring {s}");
+                    }
+                    Ok(Some(directives))
+                }
+                Err(mut e) => {
+                    e.env = Some((variable, value));
+                    Err(e)
+                }
+            };
         }
         Ok(None)
     }
@@ -225,45 +257,154 @@ impl FromStr for Directives {
     type Err = DirectiveError;
 
     fn from_str(s: &str) -> Result<Directives, DirectiveError> {
-        let mut out = Directives::default();
-        for (i, raw) in s.split(',').enumerate() {
-            let item = raw.trim();
-            if item.is_empty() {
+        parse(s, Syntax::Fapilog).map(|(directives, _)| directives)
+    }
+}
+
+/// Whose syntax a directive string is read with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Syntax {
+    /// fapilog's own: anything outside the grammar is an error.
+    Fapilog,
+    /// `RUST_LOG`'s: what `tracing` or `env_logger` accept and fapilog does
+    /// not support is skipped (see [`Directives::from_env`]).
+    RustLog,
+}
+
+/// A part of a `RUST_LOG` value skipped as another tool's syntax.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Skipped {
+    /// The part, trimmed (a `/regex` with its slash).
+    pub text: String,
+    /// What it is and that fapilog does not support it.
+    pub reason: &'static str,
+}
+
+impl fmt::Display for Skipped {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}: {}", self.text, self.reason)
+    }
+}
+
+const SPAN_FILTER: &str =
+    "span and field filters (`target[span{field=value}]`) are tracing syntax \
+     that fapilog does not support";
+const NUMERIC_LEVEL: &str =
+    "numeric levels (0 to 5) are tracing syntax that fapilog does not support; use a level name";
+const REGEX_FILTER: &str =
+    "a `/regex` message filter is env_logger syntax that fapilog does not support";
+
+/// Parses `s`, returning what [`Syntax::RustLog`] skipped.
+pub(crate) fn parse(s: &str, syntax: Syntax) -> Result<(Directives, Vec<Skipped>), DirectiveError> {
+    let mut out = Directives::default();
+    let mut skipped = Vec::new();
+    let mut s = s;
+    if syntax == Syntax::RustLog {
+        if let Some(slash) = outside_brackets(s).find(|&(_, c)| c == '/').map(|(i, _)| i) {
+            skipped.push(Skipped {
+                text: s[slash..].trim().to_owned(),
+                reason: REGEX_FILTER,
+            });
+            s = &s[..slash];
+        }
+    }
+    let mut items = s.split(',').enumerate();
+    while let Some((i, raw)) = items.next() {
+        let item = raw.trim();
+        if item.is_empty() {
+            continue;
+        }
+        if syntax == Syntax::RustLog {
+            if item.contains(['[', ']', '{', '}']) {
+                // A span filter's fields may hold commas: the item goes on
+                // until its brackets close.
+                let mut text = item.to_owned();
+                let mut depth = bracket_depth(item);
+                while depth > 0 {
+                    let Some((_, more)) = items.next() else {
+                        break;
+                    };
+                    text.push(',');
+                    text.push_str(more);
+                    depth += bracket_depth(more);
+                }
+                skipped.push(Skipped {
+                    text: text.trim().to_owned(),
+                    reason: SPAN_FILTER,
+                });
                 continue;
             }
-            let error = |kind| DirectiveError {
-                item: item.to_owned(),
-                position: i + 1,
-                kind,
-                env: None,
-            };
-            match item.split_once('=') {
-                Some((target, level)) => {
-                    if level.contains('=') {
-                        return Err(error(DirectiveErrorKind::MultipleEquals));
-                    }
-                    let (target, level) = (target.trim(), level.trim());
-                    check_target(target).map_err(error)?;
-                    if level.is_empty() {
-                        return Err(error(DirectiveErrorKind::EmptyLevel));
-                    }
-                    let level = parse_level(level)
-                        .map_err(|()| error(DirectiveErrorKind::UnknownLevel(level.to_owned())))?;
-                    out.insert(target, level);
-                }
-                None => match parse_level(item) {
-                    Ok(level) => out.default = level,
-                    Err(()) => {
-                        check_target(item).map_err(error)?;
-                        out.insert(item, Some(Level::Trace));
-                    }
-                },
+            let level = item.rsplit('=').next().unwrap_or(item).trim();
+            if matches!(level, "0" | "1" | "2" | "3" | "4" | "5") {
+                skipped.push(Skipped {
+                    text: item.to_owned(),
+                    reason: NUMERIC_LEVEL,
+                });
+                continue;
             }
         }
-        out.targets
-            .sort_by(|(a, _), (b, _)| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
-        Ok(out)
+        let error = |kind| DirectiveError {
+            item: item.to_owned(),
+            position: i + 1,
+            kind,
+            env: None,
+        };
+        match item.split_once('=') {
+            Some((target, level)) => {
+                if level.contains('=') {
+                    return Err(error(DirectiveErrorKind::MultipleEquals));
+                }
+                let (target, level) = (target.trim(), level.trim());
+                check_target(target).map_err(error)?;
+                if level.is_empty() {
+                    return Err(error(DirectiveErrorKind::EmptyLevel));
+                }
+                let level = parse_level(level)
+                    .map_err(|()| error(DirectiveErrorKind::UnknownLevel(level.to_owned())))?;
+                out.insert(target, level);
+            }
+            None => match parse_level(item) {
+                Ok(level) => out.default = level,
+                Err(()) => {
+                    check_target(item).map_err(error)?;
+                    spelling::bare_target_shape(item)
+                        .map_err(|reason| error(DirectiveErrorKind::InvalidTarget(reason)))?;
+                    if let Some(level) = spelling::misspelt_level(item) {
+                        return Err(error(DirectiveErrorKind::MisspeltLevel(level)));
+                    }
+                    out.insert(item, Some(Level::Trace));
+                }
+            },
+        }
     }
+    out.targets
+        .sort_by(|(a, _), (b, _)| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+    Ok((out, skipped))
+}
+
+/// The characters of `s` with their byte offsets, leaving out those inside
+/// `[…]` and `{…}`.
+fn outside_brackets(s: &str) -> impl Iterator<Item = (usize, char)> + '_ {
+    let mut depth = 0i32;
+    s.char_indices().filter(move |&(_, c)| {
+        match c {
+            '[' | '{' => depth += 1,
+            ']' | '}' => depth -= 1,
+            _ => return depth <= 0,
+        }
+        false
+    })
+}
+
+/// Opening minus closing brackets in `s`.
+fn bracket_depth(s: &str) -> i32 {
+    s.chars()
+        .map(|c| match c {
+            '[' | '{' => 1,
+            ']' | '}' => -1,
+            _ => 0,
+        })
+        .sum()
 }
 
 impl fmt::Display for Directives {
@@ -291,6 +432,9 @@ pub enum DirectiveErrorKind {
     MultipleEquals,
     /// A target fapilog cannot match (the reason says why).
     InvalidTarget(&'static str),
+    /// A bare item that is not a level but close to this level's name:
+    /// most likely a typo, not a target (write `name=trace` for a target).
+    MisspeltLevel(&'static str),
     /// The environment variable is not valid UTF-8.
     NotUnicode,
 }
@@ -309,6 +453,9 @@ impl fmt::Display for DirectiveErrorKind {
                 f.write_str("more than one `=` (expected `target=level`)")
             }
             DirectiveErrorKind::InvalidTarget(reason) => f.write_str(reason),
+            DirectiveErrorKind::MisspeltLevel(level) => {
+                write!(f, "not a level: did you mean `{level}`?")
+            }
             DirectiveErrorKind::NotUnicode => f.write_str("not valid UTF-8"),
         }
     }
@@ -348,6 +495,18 @@ impl DirectiveError {
     pub fn variable(&self) -> Option<&'static str> {
         self.env.as_ref().map(|(name, _)| *name)
     }
+
+    /// The variable's value as given, quoted, then what is wrong with it,
+    /// without the variable's name (`"warnig" (invalid log directive …)`):
+    /// for an error that names the variable already.
+    pub(crate) fn value_and_reason(&self) -> String {
+        let value = self.env.as_ref().map_or("", |(_, value)| value.as_str());
+        let reason = DirectiveError {
+            env: None,
+            ..self.clone()
+        };
+        format!("{value:?} ({reason})")
+    }
 }
 
 impl fmt::Display for DirectiveError {
@@ -362,7 +521,15 @@ impl fmt::Display for DirectiveError {
             f,
             "invalid log directive {:?} (item {}): {}",
             self.item, self.position, self.kind
-        )
+        )?;
+        if let DirectiveErrorKind::MisspeltLevel(_) = self.kind {
+            write!(
+                f,
+                " (for a target of that name, write `{}=trace`)",
+                self.item
+            )?;
+        }
+        Ok(())
     }
 }
 
@@ -469,6 +636,13 @@ fn reference_parse(text: &str) -> Option<Reference> {
                 .chars()
                 .any(|c| c.is_whitespace() || c.is_control() || "[]{}".contains(c))
     };
+    // A bare target: a module path, and not a near miss of a level name.
+    let bare_ok = |t: &str| {
+        let digit_first = t.chars().next().is_some_and(|c| c.is_ascii_digit());
+        let path_chars = t.chars().all(|c| c.is_alphanumeric() || "_-.:".contains(c));
+        let path_parts = t.split("::").all(|p| !p.is_empty() && !p.contains(':'));
+        !digit_first && path_chars && path_parts && spelling::misspelt_level(t).is_none()
+    };
     for item in text.split(',').map(str::trim).filter(|i| !i.is_empty()) {
         let parts: Vec<&str> = item.split('=').collect();
         let (target, level) = match parts[..] {
@@ -477,7 +651,8 @@ fn reference_parse(text: &str) -> Option<Reference> {
                     default = level;
                     continue;
                 }
-                None => (bare, Some(Level::Trace)),
+                None if bare_ok(bare) => (bare, Some(Level::Trace)),
+                None => return None,
             },
             [target, level] => (target.trim(), level_of(level)?),
             _ => return None,
@@ -764,6 +939,109 @@ mod tests {
         assert_eq!(e.kind(), &DirectiveErrorKind::NotUnicode);
         assert_eq!(e.variable(), Some("RUST_LOG"));
         assert!(e.to_string().contains("not valid UTF-8"), "{e}");
+    }
+
+    #[test]
+    fn a_bare_item_that_is_no_level_must_be_a_module_path_and_no_typo() {
+        // Accepted as targets before, and then the most verbose level.
+        let cases: [(&str, usize, &str); 9] = [
+            ("warnig", 1, "did you mean `warning`?"),
+            ("info,wran", 2, "did you mean `warn`?"),
+            ("DEBG", 1, "did you mean `debug`?"),
+            ("3", 1, "not a number"),
+            ("info/request", 1, "/regex"),
+            ("2fa", 1, "digit"),
+            ("app:db", 1, "`::`"),
+            ("app::db::", 1, "`::`"),
+            ("warn,a+b", 2, "module path"),
+        ];
+        for (input, position, reason) in cases {
+            let e = err(input);
+            assert_eq!(e.position(), position, "{input:?}: {e}");
+            assert!(e.to_string().contains(reason), "{input:?}: {e}");
+        }
+        assert_eq!(
+            err("warnig").kind(),
+            &DirectiveErrorKind::MisspeltLevel("warning")
+        );
+        assert!(err("warnig")
+            .to_string()
+            .contains("for a target of that name, write `warnig=trace`"));
+        // A target that is a near miss is written out; paths are never typos.
+        assert_eq!(parse("warp=trace").level_for("warp"), Some(Trace));
+        assert_eq!(
+            parse("warp::filters").level_for("warp::filters"),
+            Some(Trace)
+        );
+        for ok in ["my-crate", "http.request", "tokio", "hyper::proto::h1"] {
+            assert_eq!(parse(ok).level_for(ok), Some(Trace), "{ok}");
+        }
+    }
+
+    fn rust_log(s: &str) -> (Directives, Vec<Skipped>) {
+        parse_with(s, Syntax::RustLog)
+            .unwrap_or_else(|e| panic!("RUST_LOG={s:?} should be read: {e}"))
+    }
+
+    fn parse_with(s: &str, syntax: Syntax) -> Result<(Directives, Vec<Skipped>), DirectiveError> {
+        super::parse(s, syntax)
+    }
+
+    #[test]
+    fn rust_log_skips_the_syntax_of_other_tools_and_keeps_the_rest() {
+        let (d, skipped) = rust_log("warn,my_app[handle]=debug,app::db=debug");
+        assert_eq!(d, parse("warn,app::db=debug"));
+        assert_eq!(skipped.len(), 1);
+        assert_eq!(skipped[0].text, "my_app[handle]=debug");
+        assert!(skipped[0].reason.contains("span and field filters"));
+
+        // Commas inside a span filter's fields stay in its item.
+        let (d, skipped) = rust_log("error,[req{id=1,user=ada}]=trace,hyper=off");
+        assert_eq!(d, parse("error,hyper=off"));
+        let texts: Vec<&str> = skipped.iter().map(|s| s.text.as_str()).collect();
+        assert_eq!(texts, ["[req{id=1,user=ada}]=trace"]);
+
+        // env_logger's message filter: the directives before the slash apply.
+        let (d, skipped) = rust_log("debug,app=trace/request \\d+");
+        assert_eq!(d, parse("debug,app=trace"));
+        assert_eq!(skipped[0].text, "/request \\d+");
+        assert!(skipped[0].reason.contains("/regex"));
+        let (d, _) = rust_log("info/request");
+        assert_eq!(d, Directives::default());
+        // A slash inside a span filter is the filter's, not a regex.
+        let (d, skipped) = rust_log("warn,a[{path=/x}]=debug");
+        assert_eq!(d, parse("warn"));
+        assert_eq!(skipped.len(), 1, "{skipped:?}");
+
+        // tracing's numeric levels.
+        let (d, skipped) = rust_log("3,app=5,db=debug");
+        assert_eq!(d, parse("db=debug"));
+        assert_eq!(skipped.len(), 2);
+        assert!(skipped[0].reason.contains("numeric"));
+
+        // Typos are still errors, and the other readers reject them too.
+        for bad in ["warnig", "info,app=loud", "a=b=c", "7"] {
+            assert!(parse_with(bad, Syntax::RustLog).is_err(), "{bad}");
+        }
+        // The strict reading rejects what RUST_LOG skips.
+        for foreign in ["a[span]=debug", "info/request", "3", "app=4"] {
+            assert!(parse_with(foreign, Syntax::Fapilog).is_err(), "{foreign}");
+        }
+    }
+
+    #[test]
+    fn only_rust_log_is_read_leniently_from_the_environment() {
+        let d = Directives::from_lookup(env(&[("RUST_LOG", "warn,app[span]=debug")]));
+        assert_eq!(d, Ok(Some(parse("warn"))));
+        let e =
+            Directives::from_lookup(env(&[("FAPILOG_LEVEL", "warn,app[span]=debug")])).unwrap_err();
+        assert_eq!(e.variable(), Some("FAPILOG_LEVEL"));
+        let e = Directives::from_lookup(env(&[("RUST_LOG", "warnig")])).unwrap_err();
+        assert_eq!(e.variable(), Some("RUST_LOG"));
+        assert_eq!(
+            e.value_and_reason(),
+            r#""warnig" (invalid log directive "warnig" (item 1): not a level: did you mean `warning`? (for a target of that name, write `warnig=trace`))"#
+        );
     }
 
     #[test]

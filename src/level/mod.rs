@@ -13,6 +13,7 @@
 //! (`"warn,app::db=debug"`); see [`directives`].
 
 pub mod directives;
+mod spelling;
 
 pub use directives::{DirectiveError, DirectiveErrorKind, Directives};
 
