@@ -103,6 +103,8 @@ const MAX_LANE_BYTES: u128 = 1 << 30;
 const MAX_PREALLOCATED: usize = 1024;
 /// …and the most memory they may take.
 const MAX_PREALLOCATED_BYTES: u128 = 8 << 30;
+/// What `FAPILOG_LEVEL`, `RUST_LOG` and `directives()` take.
+const DIRECTIVES_EXPECTED: &str = "RUST_LOG-style directives, e.g. `info,app::db=debug`";
 /// The most entries of a filter's table (`Dedupe::max_entries`,
 /// `RateLimit::max_keys`).
 const MAX_FILTER_ENTRIES: usize = 1 << 20;
@@ -122,6 +124,9 @@ pub struct LoggerBuilder {
     fallback_dir: Option<PathBuf>,
     /// Level directives given in code (`level()` or `directives()`).
     directives: Option<String>,
+    /// The level of the preset (chosen in code or by `FAPILOG_PRESET`):
+    /// used when neither `FAPILOG_LEVEL`, the code nor `RUST_LOG` set one.
+    preset_level: Option<Level>,
     wait: Duration,
     drop_on_full: bool,
     capacity: usize,
@@ -193,6 +198,7 @@ impl Default for LoggerBuilder {
             fallback: Fallback::None,
             fallback_dir: None,
             directives: None,
+            preset_level: None,
             wait: Duration::from_millis(50),
             drop_on_full: true,
             capacity: 4096,
@@ -329,37 +335,31 @@ impl LoggerBuilder {
         self
     }
 
-    /// The level directives in force: `FAPILOG_LEVEL` (which overrides the
-    /// code, so operators can change verbosity without a rebuild), else what
-    /// the code set, else `RUST_LOG`, else `INFO`.
+    /// The level directives in force, the first of (see [`LoggerBuilder`]'s
+    /// "Levels"): `FAPILOG_LEVEL`, what the code set (`level()` or
+    /// `directives()`), `RUST_LOG`, the preset's level, `INFO`.
     fn resolve_directives(
         &self,
         env: impl Fn(&str) -> Option<std::ffi::OsString>,
     ) -> Result<Directives, Error> {
-        let from_env = |names: &[&'static str]| {
-            Directives::from_lookup(|v| if names.contains(&v) { env(v) } else { None }).map_err(
-                |e| {
-                    Error::invalid(
-                        e.variable().unwrap_or("FAPILOG_LEVEL"),
-                        e,
-                        "RUST_LOG-style directives, e.g. `info,app::db=debug`",
-                    )
-                },
-            )
+        let from_env = |name: &'static str| {
+            Directives::from_lookup(|v| if v == name { env(v) } else { None })
+                .map_err(|e| Error::invalid(name, e.value_and_reason(), DIRECTIVES_EXPECTED))
         };
-        if let Some(d) = from_env(&["FAPILOG_LEVEL"])? {
+        if let Some(d) = from_env("FAPILOG_LEVEL")? {
             return Ok(d);
         }
         if let Some(code) = &self.directives {
             return code.parse().map_err(|e| {
-                Error::invalid(
-                    "directives",
-                    format!("{code:?} ({e})"),
-                    "RUST_LOG-style directives, e.g. `info,app::db=debug`",
-                )
+                Error::invalid("directives", format!("{code:?} ({e})"), DIRECTIVES_EXPECTED)
             });
         }
-        Ok(from_env(&["RUST_LOG"])?.unwrap_or_else(|| Directives::new(Some(Level::Info))))
+        if let Some(d) = from_env("RUST_LOG")? {
+            return Ok(d);
+        }
+        Ok(Directives::new(Some(
+            self.preset_level.unwrap_or(Level::Info),
+        )))
     }
 
     /// What a call does when its ring is full: wait up to `wait` for space,

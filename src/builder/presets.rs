@@ -221,8 +221,10 @@ impl LoggerBuilder {
             Preset::Minimal => (Level::Info, DefaultSink::Flat, None, 50, true),
         };
         let free = |b: &LoggerBuilder, setting: &str| !only_unset || !b.explicit.contains(&setting);
+        // A default under the code's level and `RUST_LOG` (see
+        // `resolve_directives`), wherever `preset()` comes in the chain.
         if free(self, "level") {
-            self.directives = Some(level.as_str().to_string());
+            self.preset_level = Some(level);
         }
         if free(self, "format") {
             self.default_sink = sink;
