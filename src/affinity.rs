@@ -17,6 +17,36 @@ pub(crate) fn pin_current_thread(core: usize) -> io::Result<()> {
     imp::pin_current_thread(core)
 }
 
+/// The cores the calling thread may run on (its CPU affinity mask, as
+/// `taskset`, a container's cpuset or `sched_setaffinity` left it), lowest
+/// first; threads it starts inherit it. `None` where it cannot be read
+/// (off Linux, where pinning is not supported anyway).
+pub(crate) fn allowed_cores() -> Option<Vec<usize>> {
+    imp::allowed_cores()
+}
+
+/// `cores` (sorted) as ranges: `0-3,6`.
+pub(crate) fn format_cores(cores: &[usize]) -> String {
+    let mut out = String::new();
+    let mut i = 0;
+    while i < cores.len() {
+        let start = cores[i];
+        while i + 1 < cores.len() && cores[i + 1] == cores[i] + 1 {
+            i += 1;
+        }
+        if !out.is_empty() {
+            out.push(',');
+        }
+        if cores[i] == start {
+            out.push_str(&start.to_string());
+        } else {
+            out.push_str(&format!("{start}-{}", cores[i]));
+        }
+        i += 1;
+    }
+    out
+}
+
 #[cfg(target_os = "linux")]
 mod imp {
     use std::io;
@@ -30,6 +60,25 @@ mod imp {
             return Err(io::Error::last_os_error());
         }
         Ok(n as usize)
+    }
+
+    pub(super) fn allowed_cores() -> Option<Vec<usize>> {
+        // SAFETY: cpu_set_t is a plain bit array, for which all zeroes is a
+        // valid (empty) value.
+        let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+        // SAFETY: pid 0 is the calling thread; the size and pointer describe
+        // `set`, which the kernel writes and which outlives the call.
+        let rc =
+            unsafe { libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) };
+        if rc != 0 {
+            return None;
+        }
+        Some(
+            (0..libc::CPU_SETSIZE as usize)
+                // SAFETY: `cpu < CPU_SETSIZE` and `set` is a valid cpu_set_t.
+                .filter(|&cpu| unsafe { libc::CPU_ISSET(cpu, &set) })
+                .collect(),
+        )
     }
 
     pub(super) fn pin_current_thread(core: usize) -> io::Result<()> {
@@ -74,6 +123,10 @@ mod imp {
 mod imp {
     use std::io;
 
+    pub(super) fn allowed_cores() -> Option<Vec<usize>> {
+        None
+    }
+
     pub(super) fn pin_current_thread(core: usize) -> io::Result<()> {
         Err(io::Error::new(
             io::ErrorKind::Unsupported,
@@ -86,19 +139,8 @@ mod imp {
 mod tests {
     use super::*;
 
-    /// The cores the calling thread may run on.
     fn allowed_cores() -> Vec<usize> {
-        // SAFETY: all zeroes is a valid, empty cpu_set_t.
-        let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
-        // SAFETY: pid 0 is the calling thread; the size and pointer describe
-        // `set`, which the kernel writes and which outlives the call.
-        let rc =
-            unsafe { libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) };
-        assert_eq!(rc, 0, "{}", io::Error::last_os_error());
-        (0..libc::CPU_SETSIZE as usize)
-            // SAFETY: `cpu < CPU_SETSIZE` and `set` is a valid cpu_set_t.
-            .filter(|&cpu| unsafe { libc::CPU_ISSET(cpu, &set) })
-            .collect()
+        super::allowed_cores().expect("sched_getaffinity")
     }
 
     /// `Cpus_allowed_list` of the calling thread, from procfs.
@@ -140,6 +182,13 @@ mod tests {
         })
         .join()
         .unwrap();
+    }
+
+    #[test]
+    fn cores_are_listed_as_ranges() {
+        assert_eq!(format_cores(&[]), "");
+        assert_eq!(format_cores(&[1]), "1");
+        assert_eq!(format_cores(&[0, 1, 2, 3, 6, 8, 9]), "0-3,6,8-9");
     }
 
     #[test]

@@ -450,7 +450,12 @@ impl LoggerBuilder {
         self
     }
 
-    /// Pins the worker thread to a core (0-based).
+    /// Pins the worker thread to a core (0-based; default: not pinned). The
+    /// core must be one this process may run on, that is in the CPU
+    /// affinity mask of the thread calling `install()` (as `taskset`, a
+    /// container's cpuset or `sched_setaffinity` set it); another fails
+    /// `install()` naming `pin_worker` and the cores allowed. Linux only:
+    /// elsewhere `install()` fails naming `pin_worker`.
     pub fn pin_worker(mut self, core: usize) -> Self {
         self.pin_worker = Some(core);
         self
@@ -752,13 +757,19 @@ impl LoggerBuilder {
             ));
         }
         if let Some(core) = self.pin_worker {
-            let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-            if core >= cores {
-                return Err(Error::invalid(
-                    "pin_worker",
-                    core,
-                    "a core index below the number of cores",
-                ));
+            // The worker inherits the installing thread's affinity mask; a
+            // core outside it would escape `taskset` or the cpuset.
+            if let Some(allowed) = crate::affinity::allowed_cores() {
+                if !allowed.contains(&core) {
+                    return Err(Error::invalid(
+                        "pin_worker",
+                        format!(
+                            "{core} (this process may run on cores {})",
+                            crate::affinity::format_cores(&allowed)
+                        ),
+                        "a core in the process's CPU affinity mask",
+                    ));
+                }
             }
         }
         Ok(shape)
