@@ -39,3 +39,26 @@ fn calls_below_the_compile_time_maximum_vanish() {
     assert_eq!(lines.len(), 2, "{lines:?}");
     assert!(lines[0].contains("WARNING") && lines[1].contains("ERROR"));
 }
+
+#[test]
+fn enabled_and_current_level_know_what_is_compiled_out() {
+    let _serial = serial();
+    let guard = fapilog::builder()
+        .sink(Collect::new(Format::Flat))
+        .level(Level::Trace)
+        .install()
+        .unwrap();
+    // `info!` is compiled out: asking first would build a value for nothing.
+    assert!(!fapilog::enabled(Level::Info));
+    assert!(!fapilog::enabled(Level::Trace));
+    assert!(fapilog::enabled(Level::Warning));
+    assert!(fapilog::enabled(Level::Error));
+    assert_eq!(fapilog::current_level(), Some(Level::Warning));
+    // Above the compile-time maximum, the runtime level is itself.
+    fapilog::set_level(Some(Level::Error));
+    assert!(!fapilog::enabled(Level::Warning));
+    assert_eq!(fapilog::current_level(), Some(Level::Error));
+    fapilog::set_level(None);
+    assert_eq!(fapilog::current_level(), None);
+    drop(guard);
+}

@@ -156,12 +156,14 @@ const PER_TARGET: u8 = 0x80;
 static DIRECTIVES: parking_lot::RwLock<Option<Directives>> = parking_lot::const_rwlock(None);
 static DIRECTIVES_EPOCH: AtomicU32 = AtomicU32::new(1);
 
-/// True when a call at `level` may be recorded: one relaxed load. With
-/// per-target directives, this answers for the most verbose target; the
-/// macros then ask [`enabled_at`] with their callsite.
+/// True when a call at `level` may be recorded: it passes the compile-time
+/// maximum (the `max_level_*` features; a constant) and the runtime level
+/// (one relaxed load). With per-target directives, this answers for the
+/// most verbose target; the macros then ask [`enabled_at`] with their
+/// callsite.
 #[inline(always)]
 pub fn enabled(level: Level) -> bool {
-    level as u8 >= MIN_ENABLED.load(Ordering::Relaxed) & !PER_TARGET
+    statically_enabled(level) && level as u8 >= MIN_ENABLED.load(Ordering::Relaxed) & !PER_TARGET
 }
 
 /// The macros' level check: one relaxed load and one comparison when the
@@ -197,9 +199,13 @@ fn callsite_enabled(level: Level, callsite: &'static Callsite) -> bool {
 }
 
 /// The lowest level currently enabled (for the most verbose target when
-/// per-target directives are in force), `None` when logging is off.
+/// per-target directives are in force), `None` when logging is off. Never
+/// below the compile-time maximum ([`STATIC_MIN_ENABLED`]): with
+/// `max_level_warn`, a runtime level of TRACE reads as WARNING, since calls
+/// below it are compiled out.
 pub fn current_level() -> Option<Level> {
-    Level::from_u8(MIN_ENABLED.load(Ordering::Relaxed) & !PER_TARGET)
+    let runtime = Level::from_u8(MIN_ENABLED.load(Ordering::Relaxed) & !PER_TARGET)?;
+    Some(runtime.max(STATIC_MIN_ENABLED?))
 }
 
 /// Changes the runtime level of the installed logger (`None` turns logging
