@@ -73,3 +73,31 @@ impl std::error::Error for Error {
         }
     }
 }
+
+/// A sink setting that cannot work, carried inside the `io::Error` the
+/// sink's `open` returns, so that `install()` reports it as
+/// [`Error::InvalidSetting`] (a custom sink's own errors stay
+/// [`Error::SinkOpen`]).
+#[derive(Debug)]
+pub(crate) struct SinkSettingError {
+    /// `<sink kind>.<setting>`, e.g. `file.keep_files`.
+    pub setting: &'static str,
+    /// The rejected value, as given.
+    pub value: String,
+    /// What a valid value looks like.
+    pub expected: &'static str,
+}
+
+impl fmt::Display for SinkSettingError {
+    /// `file sink setting `keep_files` = 0: expected at least 1`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (kind, name) = self.setting.split_once('.').unwrap_or(("a", self.setting));
+        write!(
+            f,
+            "{kind} sink setting `{name}` = {}: expected {}",
+            self.value, self.expected
+        )
+    }
+}
+
+impl std::error::Error for SinkSettingError {}

@@ -250,3 +250,154 @@ fn settings_too_large_to_work_with_fail_at_install_stating_the_limit() {
     assert!(guard.shutdown());
     assert_eq!(sink.lines().len(), 1_000);
 }
+
+#[test]
+fn the_drop_summary_interval_has_a_range() {
+    let _serial = serial();
+    // ZERO summarized on every turn of the worker, MAX never: both were
+    // accepted without a word.
+    for every in [Duration::ZERO, Duration::from_millis(9), Duration::MAX] {
+        let e = install_error(
+            fapilog::builder()
+                .sink(Collect::new(Format::Flat))
+                .drop_summary_interval(every),
+        );
+        assert_names_setting(&e, "drop_summary_interval");
+        assert!(e.to_string().contains("10 ms to 1 hour"), "{e}");
+    }
+    for every in [Duration::from_millis(10), Duration::from_secs(3600)] {
+        let guard = fapilog::builder()
+            .sink(Collect::new(Format::Flat))
+            .drop_summary_interval(every)
+            .install()
+            .unwrap_or_else(|e| panic!("{every:?}: {e}"));
+        drop(guard);
+    }
+}
+
+#[test]
+fn empty_process_fields_are_refused_in_code() {
+    let _serial = serial();
+    // FAPILOG_SERVICE="" means the default; service("") wrote an empty name.
+    let cases: [(fapilog::LoggerBuilder, &str); 4] = [
+        (fapilog::builder().service(""), "service"),
+        (fapilog::builder().service("  "), "service"),
+        (fapilog::builder().environment(""), "environment"),
+        (fapilog::builder().version(""), "version"),
+    ];
+    for (builder, setting) in cases {
+        let e = install_error(builder.sink(Collect::new(Format::Flat)));
+        assert_names_setting(&e, setting);
+    }
+}
+
+/// A directory for one test, removed when dropped.
+struct TempDir(std::path::PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> TempDir {
+        let dir = std::env::temp_dir().join(format!("fapilog-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        TempDir(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[test]
+fn two_sinks_writing_one_file_are_refused_naming_both() {
+    use fapilog::sink::File;
+    let _serial = serial();
+    let tmp = TempDir::new("same-file");
+    let dir = &tmp.0;
+    let name = format!("file:{}", dir.join("fapilog.log").display());
+
+    // Each would rotate and trim the file under the other.
+    let e = install_error(
+        fapilog::builder()
+            .sink(File::new(dir))
+            .sink(File::new(dir.join("sub/..")).format(Format::Flat)),
+    );
+    assert_names_setting(&e, "sink");
+    assert!(e.to_string().contains(&name), "names the first: {e}");
+    assert!(e.to_string().contains("sub/.."), "names the second: {e}");
+    assert!(!dir.exists(), "refused before anything was opened");
+
+    // The fallback on a sink's file.
+    let e = install_error(
+        fapilog::builder()
+            .sink(File::new(dir).file_name("app.log"))
+            .fallback(File::new(dir).file_name("app.log")),
+    );
+    assert_names_setting(&e, "fallback");
+
+    // The file fallback of FAPILOG_FALLBACK_DIR on a sink's file.
+    let env = common::Env::set(&[("FAPILOG_FALLBACK_DIR", dir.to_str().unwrap())]);
+    let e = install_error(fapilog::builder().sink(File::new(dir).file_name("fallback.log")));
+    drop(env);
+    assert_names_setting(&e, "FAPILOG_FALLBACK_DIR");
+
+    // Two files in one directory are fine.
+    let guard = fapilog::builder()
+        .sink(File::new(dir).file_name("a.log"))
+        .sink(File::new(dir).file_name("b.log"))
+        .install()
+        .expect("two files");
+    drop(guard);
+}
+
+#[test]
+fn file_sink_settings_are_invalid_settings_not_open_failures() {
+    use fapilog::sink::File;
+    let _serial = serial();
+    let tmp = TempDir::new("file-settings");
+    let dir = &tmp.0;
+    let cases: [(File, &str, &str); 4] = [
+        (
+            File::new(dir).rotate_bytes(100).keep_files(0),
+            "file.keep_files",
+            "at least 1",
+        ),
+        (
+            File::new(dir).rotate_daily().keep_bytes(0),
+            "file.keep_bytes",
+            "at least 1",
+        ),
+        (
+            File::new(dir).file_name(""),
+            "file.file_name",
+            "a plain file name",
+        ),
+        (File::new(""), "file.dir", "a directory path"),
+    ];
+    for (sink, setting, expected) in cases {
+        let e = install_error(fapilog::builder().sink(sink));
+        assert_names_setting(&e, setting);
+        assert!(e.to_string().contains(expected), "{e}");
+    }
+    // As the fallback too.
+    let e = install_error(
+        fapilog::builder()
+            .sink(Collect::new(Format::Flat))
+            .fallback(File::new(dir).keep_files(0)),
+    );
+    assert_names_setting(&e, "file.keep_files");
+    assert!(e.to_string().contains("(fallback)"), "{e}");
+}
+
+#[test]
+fn the_slot_size_error_states_the_header_size() {
+    let _serial = serial();
+    let e = install_error(
+        fapilog::builder()
+            .slot_size(16)
+            .sink(Collect::new(Format::Flat)),
+    );
+    assert_names_setting(&e, "slot_size");
+    let text = e.to_string();
+    assert!(text.contains("a record header takes 32"), "{text}");
+}

@@ -229,3 +229,17 @@ fn variables_with_values_that_parse_but_are_invalid_are_named() {
         );
     }
 }
+
+#[test]
+fn fapilog_drop_on_full_takes_the_usual_boolean_spellings() {
+    let _serial = serial();
+    // Only `true` and `false` were accepted, in lowercase.
+    for value in ["1", "0", "TRUE", "False", "yes", "no", "on", "OFF"] {
+        let env = Env::set(&[("FAPILOG_DROP_ON_FULL", value)]);
+        let installed = fapilog::builder()
+            .sink(Collect::new(Format::Flat))
+            .install();
+        drop(env);
+        assert!(installed.is_ok(), "{value}: {:?}", installed.err());
+    }
+}

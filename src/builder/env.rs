@@ -51,6 +51,16 @@ fn parse<T: std::str::FromStr>(
         .map_err(|_| Error::invalid(var, format!("{value:?}"), expected))
 }
 
+/// A boolean as environment variables spell it: `true`/`false`, `1`/`0`,
+/// `yes`/`no`, `on`/`off`, in any case.
+fn parse_bool(value: &str) -> Option<bool> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Some(true),
+        "false" | "0" | "no" | "off" => Some(false),
+        _ => None,
+    }
+}
+
 impl LoggerBuilder {
     /// Fills in settings from the environment (see the module table).
     pub(super) fn apply_env(&mut self, env: Lookup<'_>) -> Result<(), Error> {
@@ -103,7 +113,13 @@ impl LoggerBuilder {
                     .push(("backpressure", "FAPILOG_BACKPRESSURE_WAIT_MS", v));
             }
             if let Some(v) = get("FAPILOG_DROP_ON_FULL") {
-                self.drop_on_full = parse("FAPILOG_DROP_ON_FULL", &v, "true or false")?;
+                self.drop_on_full = parse_bool(&v).ok_or_else(|| {
+                    Error::invalid(
+                        "FAPILOG_DROP_ON_FULL",
+                        format!("{v:?}"),
+                        "true or false (or 1/0, yes/no, on/off; any case)",
+                    )
+                })?;
             }
         }
         if let (Some(v), true) = (

@@ -69,6 +69,7 @@ use std::time::Duration;
 
 mod env;
 mod presets;
+mod same_file;
 
 pub use presets::Preset;
 
@@ -103,6 +104,17 @@ const MAX_LANE_BYTES: u128 = 1 << 30;
 const MAX_PREALLOCATED: usize = 1024;
 /// …and the most memory they may take.
 const MAX_PREALLOCATED_BYTES: u128 = 8 << 30;
+/// The smallest slot: room for a record's header.
+const MIN_SLOT_SIZE: usize = HEADER_LEN.next_power_of_two();
+/// What `slot_size` takes; the numbers are [`MIN_SLOT_SIZE`] and
+/// [`HEADER_LEN`], which the assertion below keeps in step.
+const SLOT_SIZE_EXPECTED: &str = "a power of two of at least 32 bytes (a record header takes 32)";
+const _: () = assert!(
+    MIN_SLOT_SIZE == 32 && HEADER_LEN == 32,
+    "update SLOT_SIZE_EXPECTED"
+);
+/// The shortest and longest `drop_summary_interval`.
+const MIN_SUMMARY_INTERVAL: Duration = Duration::from_millis(10);
 /// What `FAPILOG_LEVEL`, `RUST_LOG` and `directives()` take.
 const DIRECTIVES_EXPECTED: &str = "RUST_LOG-style directives, e.g. `info,app::db=debug`";
 /// The most entries of a filter's table (`Dedupe::max_entries`,
@@ -576,11 +588,11 @@ impl LoggerBuilder {
                 "a power of two of at least 4",
             ));
         }
-        if !self.slot_size.is_power_of_two() || self.slot_size < HEADER_LEN.next_power_of_two() {
+        if !self.slot_size.is_power_of_two() || self.slot_size < MIN_SLOT_SIZE {
             return Err(Error::invalid(
                 "slot_size",
                 self.slot_size,
-                "a power of two of at least 32 bytes (a record header takes 24)",
+                SLOT_SIZE_EXPECTED,
             ));
         }
         // The product is blamed on `capacity`, unless only the slot size
@@ -756,6 +768,26 @@ impl LoggerBuilder {
                 "a positive duration of at most 1 hour (3600000 ms)",
             ));
         }
+        if self.drop_summary_every < MIN_SUMMARY_INTERVAL || self.drop_summary_every > MAX_WAIT {
+            return Err(Error::invalid(
+                "drop_summary_interval",
+                format!("{:?}", self.drop_summary_every),
+                "a duration from 10 ms to 1 hour",
+            ));
+        }
+        for (setting, value) in [
+            ("service", &self.service),
+            ("environment", &self.environment),
+            ("version", &self.version),
+        ] {
+            if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
+                return Err(Error::invalid(
+                    setting,
+                    format!("{value:?}"),
+                    "a non-empty name (leave it unset for the default)",
+                ));
+            }
+        }
         if let Some(core) = self.pin_worker {
             // The worker inherits the installing thread's affinity mask; a
             // core outside it would escape `taskset` or the cpuset.
@@ -861,12 +893,11 @@ impl LoggerBuilder {
                 DefaultSink::Pretty => Stdout::pretty(),
             }));
         }
+        self.check_files_distinct()?;
         let fallback = self.open_fallback()?;
         for sink in &mut self.sinks {
-            sink.open().map_err(|source| Error::SinkOpen {
-                sink: sink.name().to_string(),
-                source,
-            })?;
+            sink.open()
+                .map_err(|source| open_error(sink.name().to_string(), source))?;
         }
         let (shared, stages) = self.record_stages(shape, self.preallocated, self.flush_on_panic);
         // The fallback first: every sink thread gets a sender into its queue.
@@ -959,6 +990,39 @@ impl LoggerBuilder {
         Ok(Guard { epoch })
     }
 
+    /// Fails when two sinks, or a sink and the fallback, would write the
+    /// same file (see `same_file.rs`).
+    fn check_files_distinct(&self) -> Result<(), Error> {
+        let mut entries: Vec<same_file::Entry<'_>> = self
+            .sinks
+            .iter()
+            .map(|s| same_file::Entry {
+                name: s.name(),
+                setting: "sink",
+            })
+            .collect();
+        let file_fallback;
+        match &self.fallback {
+            Fallback::Sink(s) => entries.push(same_file::Entry {
+                name: s.name(),
+                setting: "fallback",
+            }),
+            Fallback::File => {
+                let (dir, setting) = match &self.fallback_dir {
+                    Some(dir) => (dir.clone(), "FAPILOG_FALLBACK_DIR"),
+                    None => (presets::default_fallback_dir(), "fallback"),
+                };
+                file_fallback = presets::file_fallback(&dir);
+                entries.push(same_file::Entry {
+                    name: file_fallback.name(),
+                    setting,
+                });
+            }
+            Fallback::None | Fallback::Off => {}
+        }
+        same_file::check(&entries)
+    }
+
     /// Makes and opens the fallback sink, if any. An unusable directory for
     /// the file fallback fails naming `FAPILOG_FALLBACK_DIR` when it came
     /// from there, else `fallback`.
@@ -966,10 +1030,8 @@ impl LoggerBuilder {
         match std::mem::replace(&mut self.fallback, Fallback::None) {
             Fallback::None | Fallback::Off => Ok(None),
             Fallback::Sink(mut sink) => {
-                sink.open().map_err(|source| Error::SinkOpen {
-                    sink: format!("{} (fallback)", sink.name()),
-                    source,
-                })?;
+                sink.open()
+                    .map_err(|source| open_error(format!("{} (fallback)", sink.name()), source))?;
                 Ok(Some(sink))
             }
             Fallback::File => {
@@ -998,7 +1060,8 @@ impl LoggerBuilder {
 
     /// The process fields, computed once (see `pipeline/enrich.rs`).
     fn process_info(&self) -> ProcessInfo {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        // Empty or blank counts as unset (and is refused in code).
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         ProcessInfo {
             service: self
                 .service
@@ -1019,6 +1082,22 @@ impl LoggerBuilder {
                 Vec::new()
             },
         }
+    }
+}
+
+/// The error for a sink that failed to open: `InvalidSetting` when the
+/// sink refused one of its settings (`file.keep_files`, …), else `SinkOpen`.
+fn open_error(sink: String, source: std::io::Error) -> Error {
+    match source
+        .get_ref()
+        .and_then(|e| e.downcast_ref::<crate::error::SinkSettingError>())
+    {
+        Some(setting) => Error::InvalidSetting {
+            setting: setting.setting,
+            value: format!("{} (sink {sink})", setting.value),
+            expected: setting.expected,
+        },
+        None => Error::SinkOpen { sink, source },
     }
 }
 
@@ -1109,6 +1188,34 @@ mod tests {
                 .map(|(_, v)| v.to_string())
         })?;
         b.validate()
+    }
+
+    #[test]
+    fn drop_on_full_takes_the_usual_boolean_spellings() {
+        for (value, want) in [
+            ("true", true),
+            ("TRUE", true),
+            ("1", true),
+            ("yes", true),
+            ("On", true),
+            ("false", false),
+            ("False", false),
+            ("0", false),
+            ("no", false),
+            ("OFF", false),
+        ] {
+            let shape = with_env(builder(), &[("FAPILOG_DROP_ON_FULL", value)])
+                .unwrap_or_else(|e| panic!("{value}: {e}"));
+            assert_eq!(shape.policy.drop_on_full, want, "{value}");
+        }
+        for bad in ["maybe", "2", "y"] {
+            let e = with_env(builder(), &[("FAPILOG_DROP_ON_FULL", bad)]).unwrap_err();
+            let text = e.to_string();
+            assert!(
+                text.contains("`FAPILOG_DROP_ON_FULL`") && text.contains("yes/no"),
+                "{text}"
+            );
+        }
     }
 
     #[test]

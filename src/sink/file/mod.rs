@@ -349,7 +349,7 @@ impl File {
         let c = &self.config;
         if c.dir.as_os_str().is_empty() {
             return Err(invalid(
-                "dir",
+                "file.dir",
                 "\"\"",
                 "a directory path (\".\" for the working directory)",
             ));
@@ -357,16 +357,16 @@ impl File {
         let name = c.file_name.as_str();
         if name.is_empty() || name == "." || name == ".." || name.chars().any(is_separator) {
             return Err(invalid(
-                "file_name",
+                "file.file_name",
                 format_args!("{name:?}"),
                 "a plain file name, without directories",
             ));
         }
         if c.retention.keep_files == Some(0) {
-            return Err(invalid("keep_files", 0, "at least 1"));
+            return Err(invalid("file.keep_files", 0, "at least 1"));
         }
         if c.retention.keep_bytes == Some(0) {
-            return Err(invalid("keep_bytes", 0, "at least 1"));
+            return Err(invalid("file.keep_bytes", 0, "at least 1"));
         }
         #[cfg(not(feature = "gzip"))]
         if c.gzip {
@@ -500,11 +500,16 @@ fn context(e: io::Error, what: &str, path: &Path) -> io::Error {
     io::Error::new(e.kind(), format!("{what} {}: {e}", path.display()))
 }
 
-/// The error for a setting `open` rejects.
-fn invalid(setting: &str, value: impl fmt::Display, expected: &str) -> io::Error {
+/// The error for a setting `open` rejects (`setting` is `file.<name>`),
+/// which `install()` reports as an invalid setting.
+fn invalid(setting: &'static str, value: impl fmt::Display, expected: &'static str) -> io::Error {
     io::Error::new(
         io::ErrorKind::InvalidInput,
-        format!("file sink setting `{setting}` = {value}: expected {expected}"),
+        crate::error::SinkSettingError {
+            setting,
+            value: value.to_string(),
+            expected,
+        },
     )
 }
 
