@@ -91,6 +91,55 @@ impl Scope {
     }
 }
 
+/// The fields a scope makes visible (its own and its parents', inner ones
+/// shadowing outer ones), as a map, for `Debug`.
+struct Visible<'a>(&'a Scope);
+
+impl std::fmt::Debug for Visible<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut map = f.debug_map();
+        self.0.for_each_field(|name, value| {
+            map.entry(&name, &value);
+        });
+        map.finish()
+    }
+}
+
+impl std::fmt::Debug for Scope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Scope")
+            .field("fields", &Visible(self))
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for Context {
+    /// The fields bound, innermost first: `Context { fields: {"request_id": …} }`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut s = f.debug_struct("Context");
+        match &self.0 {
+            Some(scope) => s.field("fields", &Visible(scope)),
+            None => s.field("fields", &format_args!("{{}}")),
+        };
+        s.finish()
+    }
+}
+
+impl std::fmt::Debug for ContextGuard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ContextGuard").finish_non_exhaustive()
+    }
+}
+
+impl<F> std::fmt::Debug for WithContext<F> {
+    /// The task's context; the future itself is not shown.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WithContext")
+            .field("ctx", &self.ctx)
+            .finish_non_exhaustive()
+    }
+}
+
 /// A captured bound context: clone it into tasks and re-apply it there.
 #[derive(Clone, Default)]
 pub struct Context(Option<Arc<Scope>>);

@@ -101,3 +101,54 @@ impl fmt::Display for SinkSettingError {
 }
 
 impl std::error::Error for SinkSettingError {}
+
+/// A name that [`Level`](crate::Level), [`Preset`](crate::Preset) or
+/// [`TimestampPrecision`](crate::TimestampPrecision) does not know, from
+/// their `FromStr`. Its `Display` lists the names accepted:
+///
+/// ```
+/// let e = "loud".parse::<fapilog::Level>().unwrap_err();
+/// assert_eq!(
+///     e.to_string(),
+///     "unknown level \"loud\" (expected trace, debug, info, warn or warning, error, \
+///      critical or fatal, audit or security; any case)"
+/// );
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParseError {
+    what: &'static str,
+    value: String,
+    expected: &'static str,
+}
+
+impl ParseError {
+    pub(crate) fn new(what: &'static str, value: &str, expected: &'static str) -> ParseError {
+        ParseError {
+            what,
+            value: value.to_owned(),
+            expected,
+        }
+    }
+
+    /// The text that was not recognized.
+    pub fn value(&self) -> &str {
+        &self.value
+    }
+
+    /// The names accepted, as a sentence.
+    pub fn expected(&self) -> &'static str {
+        self.expected
+    }
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "unknown {} {:?} (expected {})",
+            self.what, self.value, self.expected
+        )
+    }
+}
+
+impl std::error::Error for ParseError {}

@@ -33,7 +33,7 @@
 //!   lost, including on panic (`flush_on_panic`) and before `process::exit`
 //!   (call `shutdown()` first).
 #![deny(missing_docs, unsafe_op_in_unsafe_fn)]
-#![warn(clippy::undocumented_unsafe_blocks)]
+#![warn(missing_debug_implementations, clippy::undocumented_unsafe_blocks)]
 
 #[macro_use]
 pub mod macros;
@@ -44,6 +44,7 @@ mod clock;
 pub mod context;
 mod copy;
 mod error;
+mod hidden_debug;
 pub mod level;
 mod lifecycle;
 mod logger;
@@ -61,7 +62,7 @@ pub mod filter {
 }
 
 pub use builder::{builder, LoggerBuilder, Preset};
-pub use error::Error;
+pub use error::{Error, ParseError};
 pub use level::{current_level, enabled, set_directives, set_level, Directives, Level};
 pub use lifecycle::{flush, shutdown, Guard};
 pub use logger::stats;

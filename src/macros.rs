@@ -20,11 +20,11 @@
 //!   tracing (`error!(message = %err)`); with one, `message` is an ordinary
 //!   field.
 //!
-//! Each macro expands to a `static` [`Callsite`](crate::record::Callsite)
+//! Each macro expands to a `static` `Callsite` (an internal type)
 //! holding names, level and location, a level check (a constant, one relaxed
 //! load and one comparison; per-target directives add a cached per-callsite
 //! level), and one call to `fapilog::__private::log` with a tuple of the
-//! values, each handed over as its [`Capture`](crate::record::Capture): a
+//! values, each handed over as its `Capture` (internal too): a
 //! number by copy, any string as a `&str`, `%`/`?` values by reference.
 //! Values are evaluated only when the level is enabled.
 //!

@@ -67,6 +67,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+mod debug;
 mod env;
 mod presets;
 mod same_file;

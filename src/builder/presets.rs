@@ -186,6 +186,21 @@ impl Preset {
     }
 }
 
+impl std::str::FromStr for Preset {
+    type Err = crate::ParseError;
+
+    /// [`Preset::parse`], with an error that lists the names.
+    fn from_str(s: &str) -> Result<Preset, crate::ParseError> {
+        Preset::parse(s).ok_or_else(|| {
+            crate::ParseError::new(
+                "preset",
+                s,
+                "dev, production, serverless, hardened or minimal; any case",
+            )
+        })
+    }
+}
+
 impl LoggerBuilder {
     /// Applies a preset (see the table in `fapilog::Preset`'s module docs);
     /// settings made after it win.

@@ -107,6 +107,22 @@ impl Level {
     }
 }
 
+impl std::str::FromStr for Level {
+    type Err = crate::ParseError;
+
+    /// [`Level::parse`], with an error that lists the names.
+    fn from_str(s: &str) -> Result<Level, crate::ParseError> {
+        Level::parse(s).ok_or_else(|| {
+            crate::ParseError::new(
+                "level",
+                s,
+                "trace, debug, info, warn or warning, error, critical or fatal, audit or \
+                 security; any case",
+            )
+        })
+    }
+}
+
 impl fmt::Display for Level {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.pad(self.as_str())

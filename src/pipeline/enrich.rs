@@ -118,6 +118,38 @@ impl<'a> EnrichFields<'_, 'a> {
     }
 }
 
+/// `(name, value)` pairs as a map, for `Debug`.
+struct FieldMap<'s, 'a>(&'s [(&'a str, Value<'a>)]);
+
+impl std::fmt::Debug for FieldMap<'_, '_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map()
+            .entries(self.0.iter().map(|(n, v)| (n, v)))
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for RecordInfo<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RecordInfo")
+            .field("level", &self.level)
+            .field("target", &self.target)
+            .field("message", &self.message)
+            .field("timestamp_ns", &self.timestamp_ns)
+            .field("fields", &FieldMap(self.fields))
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for EnrichFields<'_, '_> {
+    /// The fields added so far.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EnrichFields")
+            .field("added", &FieldMap(self.fields))
+            .finish()
+    }
+}
+
 /// Adds fields to every record, on the worker thread.
 pub trait Enricher: Send + 'static {
     /// Adds fields for `record` to `fields`.

@@ -21,6 +21,28 @@ pub enum Precision {
     Nanos,
 }
 
+impl std::str::FromStr for Precision {
+    type Err = crate::ParseError;
+
+    /// `seconds` (or `s`), `millis` (`ms`, `milliseconds`), `micros` (`us`,
+    /// `microseconds`) or `nanos` (`ns`, `nanoseconds`), in any case.
+    fn from_str(s: &str) -> Result<Precision, crate::ParseError> {
+        Ok(match s.trim().to_ascii_lowercase().as_str() {
+            "seconds" | "s" => Precision::Seconds,
+            "millis" | "ms" | "milliseconds" => Precision::Millis,
+            "micros" | "us" | "microseconds" => Precision::Micros,
+            "nanos" | "ns" | "nanoseconds" => Precision::Nanos,
+            _ => {
+                return Err(crate::ParseError::new(
+                    "timestamp precision",
+                    s,
+                    "seconds, millis, micros or nanos (or s, ms, us, ns); any case",
+                ))
+            }
+        })
+    }
+}
+
 /// The longest output: `YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ`.
 const MAX_LEN: usize = 30;
 /// `YYYY-MM-DDTHH:MM:`, the part that changes once a minute.

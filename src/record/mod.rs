@@ -11,6 +11,13 @@
 //!
 //! `encode` writes values (through `fmt::Write` for `%display`, `?debug` and
 //! format arguments, never through a `String`); `decode` borrows them back.
+//!
+//! Of this module users need [`ToValue`], what a field may hold, and
+//! [`Value`], what an enricher reads. The rest is public only because the
+//! macros expand to it in the user's crate ([`Callsite`], the value
+//! wrappers), a sealed trait names it (`Encoder`) or fapilog's own tests
+//! and benches use it (`RecordView`), and is hidden from the docs: it may
+//! change in any release.
 
 mod callsite;
 #[doc(hidden)]
@@ -19,12 +26,16 @@ pub(crate) mod decode;
 pub(crate) mod encode;
 pub(crate) mod value;
 
-pub use callsite::{field_name, Callsite};
-pub use decode::{DecodeError, RecordView, Value};
-pub use encode::Encoder;
 #[doc(hidden)]
-pub use value::{capture, Capture, DebugValue, DisplayValue, DynFields};
-pub use value::{Fields, ToValue};
+pub use callsite::{field_name, Callsite};
+pub use decode::Value;
+#[doc(hidden)]
+pub use decode::{DecodeError, RecordView};
+#[doc(hidden)]
+pub use encode::Encoder;
+pub use value::ToValue;
+#[doc(hidden)]
+pub use value::{capture, Capture, DebugValue, DisplayValue, DynFields, Fields};
 
 /// Bytes of the fixed record header.
 pub(crate) const HEADER_LEN: usize = 32;

@@ -38,6 +38,7 @@ pub(crate) use sealed::Sealed;
 /// implemented outside fapilog.
 pub trait ToValue: Sealed {
     /// Writes `self` into the record.
+    #[doc(hidden)]
     fn encode(&self, enc: &mut Encoder<'_>);
 
     /// The exact number of bytes [`ToValue::encode_raw`] writes, when it can
