@@ -23,7 +23,9 @@
 //! ```
 //!
 //! - [`macros`]: the field grammar of `info!`, `warn!`, … (tracing's).
-//! - [`builder()`]: settings, backpressure policies, defaults.
+//! - [`builder()`] and [`LoggerBuilder`]: every setting with its default and
+//!   range, backpressure policies, the level sources and their order, and
+//!   the `FAPILOG_*` environment variables.
 //! - [`sink`]: stdout/stderr, rotating files, custom sinks.
 //! - [`bind!`] and [`context`]: fields bound once, in every record of a
 //!   scope (threads and futures).

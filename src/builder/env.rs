@@ -1,33 +1,6 @@
-//! Settings from the environment, for what operators change at deploy time.
-//!
-//! | variable | setting | precedence |
-//! |---|---|---|
-//! | `FAPILOG_LEVEL` | level directives (`info,app::db=debug`) | **overrides the code** |
-//! | `RUST_LOG` | level directives | used when neither the code nor `FAPILOG_LEVEL` set a level |
-//! | `FAPILOG_PRESET` | `dev`, `production`, `serverless`, `hardened`, `minimal` | fills in settings the code did not make |
-//! | `FAPILOG_FORMAT` | default sink: `json` (envelope), `flat`, `pretty` | fills in |
-//! | `FAPILOG_SERVICE`, `FAPILOG_ENV`, `FAPILOG_VERSION` | process fields | fill in |
-//! | `FAPILOG_CAPACITY`, `FAPILOG_SLOT_SIZE` | ring shape | fill in |
-//! | `FAPILOG_BACKPRESSURE_WAIT_MS`, `FAPILOG_DROP_ON_FULL` (`true`/`false`) | backpressure | fill in |
-//! | `FAPILOG_FLUSH_TIMEOUT_MS` | flush and shutdown timeout | fills in |
-//! | `FAPILOG_SAMPLING_RATE` | sampling rate, 0 to 1 | fills in |
-//! | `FAPILOG_REDACTION` | `off`, `credentials`, `recommended` | fills in |
-//! | `FAPILOG_FALLBACK_DIR` | a file fallback in this directory | **overrides** the presets (on, and here); not a fallback sink set in code, nor `no_fallback()` |
-//!
-//! "Fills in" means: used when the code (or a preset it chose) did not set
-//! the setting. A value that does not parse, or parses but is not a valid
-//! value of the setting (`FAPILOG_CAPACITY=1000`, no power of two;
-//! `FAPILOG_FLUSH_TIMEOUT_MS=0`, or more than an hour), fails `install()`
-//! with an error naming the variable and the value.
-//!
-//! `FAPILOG_FALLBACK_DIR` is a deploy-time switch: unless the code set a
-//! fallback sink (`LoggerBuilder::fallback`) or switched it off
-//! (`LoggerBuilder::no_fallback`), which it leaves alone, the
-//! logger gets the file fallback (see `Preset`) in that directory, whatever
-//! the preset: the `production` preset's moves there, and any other
-//! configuration (a preset chosen in code included) gets one. A directory
-//! that cannot be created or written fails `install()`, naming the variable
-//! and the path.
+//! Settings from the environment, for what operators change at deploy
+//! time: the variables, what they set and their precedence are documented
+//! on `LoggerBuilder` (`settings.md`, "Environment").
 
 use std::path::PathBuf;
 use std::time::Duration;

@@ -1,67 +1,10 @@
 //! `fapilog::builder()`: settings, validation and install.
 //!
 //! Presets (`presets.rs`) bundle settings per kind of deployment; the
-//! environment (`env.rs`) fills in settings at deploy time.
-//!
-//! | setting | default | meaning |
-//! |---|---|---|
-//! | `level` / `directives` | `INFO` | lowest level recorded, or per-target levels in `RUST_LOG` syntax (see below; also the `max_level_*` features) |
-//! | `sink` | `Stdout::json()` if none | where records go; one thread per sink |
-//! | `fallback` | none; a rotating file in the `production` preset or with `FAPILOG_FALLBACK_DIR` | where a batch a sink failed to write goes instead of being dropped; its own thread |
-//! | `backpressure(wait, drop_on_full)` | `(50 ms, true)` | when a ring is full: wait up to `wait` (at most 1 hour), then drop and count (`true`) or keep waiting (`false`) |
-//! | `capacity` | 4096 | slots per producer ring (a power of two, at least 4; `capacity × slot_size` from 4 KiB to 4 GiB) |
-//! | `slot_size` | 128 | bytes per slot (a power of two, at least 32) |
-//! | `protected_levels` | `Some(ERROR)` | levels at and above never lose space to lower ones |
-//! | `protected_reserve` | capacity / 8 | slots only protected levels may fill |
-//! | `preallocated_producers` | 2 | rings allocated at install (more are made as threads log); at most 1024, and at most 8 GiB of rings |
-//! | `batch_records` / `batch_bytes` | 1024 / 256 KiB | hand-off size to sinks; 1 to 1,048,576 records / 1 byte to 16 MiB |
-//! | `sink_queue` | 16 | batches waiting per sink before it counts as full; 1 to 1024, and at most 1 GiB of batches per queue (below) |
-//! | `flush_timeout` | 5 s | how long `flush()` and shutdown wait; above 0, at most 1 hour |
-//! | `pin_worker` | none | pin the worker thread to a core |
-//! | `timestamp_precision` | milliseconds | RFC 3339 fraction digits |
-//! | `service` / `environment` / `version` | `$FAPILOG_SERVICE` or `fapilog` / `$FAPILOG_ENV` or `dev` / `$FAPILOG_VERSION` or none | process fields (envelope `diagnostics`) |
-//! | `enrich_runtime` / `enrich_kubernetes` | true / true | process fields in flat records too / Kubernetes variables read |
-//! | `enricher` | none | custom per-record fields |
-//! | `sampling` / `rate_limit` / `dedupe` / `size_guard` | none | consumer-side filters (see `fapilog::filter`) |
-//! | `redaction` | none | secrets masked on the worker (see `fapilog::redact`) |
-//! | `protected_lossless` | false | protected levels wait for space instead of being dropped |
-//! | `preset` | none | a bundle of the above (see [`Preset`]) |
-//! | `flush_on_panic` | false | log panics as CRITICAL and flush from the panic hook |
-//!
-//! The backpressure table, as in the Python library:
-//!
-//! | wait | drop_on_full | behaviour |
-//! |---|---|---|
-//! | 50 ms | true | wait up to 50 ms for space, then drop and count |
-//! | 0 | true | drop at once and count |
-//! | 0 | false | block until space (lossless) |
-//! | 100 ms | false | wait 100 ms, then block (lossless) |
-//!
-//! Memory: each thread that logs holds `capacity × slot_size` bytes (512 KiB
-//! with the defaults), allocated and touched on its first call.
-//!
-//! Limits: every setting has a range, and `install()` fails, naming the
-//! setting (or the environment variable it came from) and the range, for a
-//! value outside it, instead of panicking or aborting later. Besides the
-//! ranges in the table:
-//!
-//! - Durations: `flush_timeout` and the backpressure `wait` are at most
-//!   1 hour. Both become deadlines (`Instant::now()` plus the duration),
-//!   which must be representable; an hour is far beyond any flush a
-//!   healthy sink needs, and still a bound on how long a shutdown or a log
-//!   call can hang. A caller that should wait as long as it takes uses
-//!   `backpressure(wait, false)`, which blocks after `wait`.
-//! - Memory allocated at install: each sink format's lane (and the
-//!   fallback, if any) gets `sink_queue + 2` batches up front (those queued,
-//!   one being written, one filling), each with room for `2 × batch_bytes`
-//!   bytes and `batch_records` records (24 bytes each); that is at most
-//!   1 GiB a lane, which the default queue of 16 stays under with the
-//!   largest batches (18 × 56 MiB). `preallocated_producers` rings of
-//!   `capacity × slot_size` bytes, zeroed at install, take at most 8 GiB
-//!   (two rings of the largest size).
-//! - Filters: `Dedupe::max_entries` and `RateLimit::max_keys` are at most
-//!   1,048,576 (their tables are allocated at install, about 70 bytes an
-//!   entry).
+//! environment (`env.rs`) fills in settings at deploy time. Every setting,
+//! its default and range, the order the level sources apply in and the
+//! environment variables are documented on [`LoggerBuilder`] (from
+//! `settings.md`), where rustdoc shows them: this module is private.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -127,8 +70,7 @@ pub fn builder() -> LoggerBuilder {
     LoggerBuilder::default()
 }
 
-/// Settings for a logger; [`LoggerBuilder::install`] checks them all and
-/// starts the worker. The module docs list every default.
+#[doc = include_str!("settings.md")]
 #[must_use = "a builder does nothing until `.install()`"]
 pub struct LoggerBuilder {
     sinks: Vec<Box<dyn Sink>>,
@@ -244,7 +186,9 @@ impl Default for LoggerBuilder {
 }
 
 impl LoggerBuilder {
-    /// Adds a sink. Without any, records go to `Stdout::json()`.
+    /// Adds a sink. Without any, records go to `Stdout::json()` (or the
+    /// format of `FAPILOG_FORMAT` or the preset). Two sinks that write the
+    /// same file fail `install()`, naming both.
     pub fn sink(mut self, sink: impl Sink) -> Self {
         self.sinks.push(Box::new(sink));
         self
@@ -252,7 +196,9 @@ impl LoggerBuilder {
 
     /// Sets the logger's fallback sink (one; a second call replaces the
     /// first): where a batch goes when a sink fails to write it, instead of
-    /// being dropped.
+    /// being dropped. Default: none, except for the `production` preset's
+    /// and `FAPILOG_FALLBACK_DIR`'s rotating file. It must not write a
+    /// sink's file.
     ///
     /// When a sink's `write_batch` returns an error or panics, its thread
     /// counts the failure (`stats().sink_errors` / `sink_panics`) and hands
@@ -332,7 +278,9 @@ impl LoggerBuilder {
         self
     }
 
-    /// The lowest level recorded.
+    /// The lowest level recorded (default `INFO`). Wins over `RUST_LOG`
+    /// and the preset's level, wherever it comes in the chain; only
+    /// `FAPILOG_LEVEL` wins over it (see "Levels" above).
     pub fn level(mut self, level: Level) -> Self {
         self.explicit.push("level");
         self.directives = Some(level.as_str().to_string());
@@ -340,8 +288,11 @@ impl LoggerBuilder {
     }
 
     /// Per-target levels in `RUST_LOG` syntax: `"info,app::db=debug,hyper=off"`
-    /// (targets match by module-path prefix; the longest wins). Checked at
-    /// install; an invalid string fails it, naming the setting.
+    /// (targets match by module-path prefix; the longest wins; see
+    /// [`Directives`](crate::Directives)). Default `INFO`; the same
+    /// precedence as [`level`](Self::level). Checked at install; an
+    /// invalid string (a misspelt level included) fails it, naming the
+    /// setting `directives` and the item.
     pub fn directives(mut self, directives: impl Into<String>) -> Self {
         self.explicit.push("level");
         self.directives = Some(directives.into());
@@ -379,9 +330,9 @@ impl LoggerBuilder {
     /// then drop the record and count it (`drop_on_full`), or keep waiting
     /// until there is space (lossless).
     ///
-    /// `wait` is at most 1 hour; a longer one fails `install()` naming
-    /// `backpressure`. To wait as long as it takes, use `drop_on_full =
-    /// false`.
+    /// Default `(50 ms, true)`. `wait` is at most 1 hour; a longer one
+    /// fails `install()` naming `backpressure`. To wait as long as it takes,
+    /// use `drop_on_full = false`.
     pub fn backpressure(mut self, wait: Duration, drop_on_full: bool) -> Self {
         self.explicit.push("backpressure");
         self.wait = wait;
@@ -389,15 +340,17 @@ impl LoggerBuilder {
         self
     }
 
-    /// Slots in each producer ring (a power of two, at least 4).
+    /// Slots in each producer ring (default 4096): a power of two, at least
+    /// 4, with `capacity × slot_size` from 4 KiB to 4 GiB.
     pub fn capacity(mut self, slots: usize) -> Self {
         self.explicit.push("capacity");
         self.capacity = slots;
         self
     }
 
-    /// Bytes per slot (a power of two, at least 32). A record takes as many
-    /// contiguous slots as it needs, up to half the ring.
+    /// Bytes per slot (default 128): a power of two, at least 32 (a record
+    /// header). A record takes as many contiguous slots as it needs, up to
+    /// half the ring.
     pub fn slot_size(mut self, bytes: usize) -> Self {
         self.explicit.push("slot_size");
         self.slot_size = bytes;
@@ -415,47 +368,51 @@ impl LoggerBuilder {
 
     /// Levels at and above `from` are protected: lower levels are dropped
     /// first (they cannot use the protected reserve). `None` protects none.
+    /// Default `Some(Level::Error)`.
     pub fn protected_levels(mut self, from: Option<Level>) -> Self {
         self.protected_from = from;
         self
     }
 
-    /// Slots of each ring that only protected levels may fill.
+    /// Slots of each ring that only protected levels may fill (default
+    /// capacity / 8): fewer than half the capacity.
     pub fn protected_reserve(mut self, slots: usize) -> Self {
         self.protected_reserve = Some(slots);
         self
     }
 
-    /// Rings allocated at install, before any thread logs: at most 1024,
-    /// and at most 8 GiB of them (`rings × capacity × slot_size`).
+    /// Rings allocated at install, before any thread logs (default 2): at
+    /// most 1024, and at most 8 GiB of them (`rings × capacity × slot_size`).
     pub fn preallocated_producers(mut self, rings: usize) -> Self {
         self.preallocated = rings;
         self
     }
 
-    /// Records per hand-off to the sinks, at most: 1 to 1,048,576.
+    /// Records per hand-off to the sinks, at most (default 1024): 1 to
+    /// 1,048,576.
     pub fn batch_records(mut self, records: usize) -> Self {
         self.explicit.push("batch_records");
         self.batch_records = records;
         self
     }
 
-    /// Bytes per hand-off to the sinks, roughly at most: 1 byte to 16 MiB.
+    /// Bytes per hand-off to the sinks, roughly at most (default 256 KiB):
+    /// 1 byte to 16 MiB.
     pub fn batch_bytes(mut self, bytes: usize) -> Self {
         self.batch_bytes = bytes;
         self
     }
 
-    /// Batches that may wait for each sink: 1 to 1024, and the batches of
-    /// a queue (`(sink_queue + 2) × (2 × batch_bytes + 24 × batch_records)`
-    /// bytes, allocated at install) at most 1 GiB.
+    /// Batches that may wait for each sink (default 16): 1 to 1024, and
+    /// the batches of a queue (`(sink_queue + 2) × (2 × batch_bytes + 24 ×
+    /// batch_records)` bytes, allocated at install) at most 1 GiB.
     pub fn sink_queue(mut self, batches: usize) -> Self {
         self.sink_queue = batches;
         self
     }
 
-    /// How long `flush()` and shutdown wait for the worker and sinks: more
-    /// than 0, at most 1 hour (a longer timeout fails `install()` naming
+    /// How long `flush()` and shutdown wait for the worker and sinks
+    /// (default 5 s): more than 0, at most 1 hour (a longer timeout fails `install()` naming
     /// `flush_timeout`).
     pub fn flush_timeout(mut self, timeout: Duration) -> Self {
         self.explicit.push("flush_timeout");
@@ -474,26 +431,31 @@ impl LoggerBuilder {
         self
     }
 
-    /// Digits of the timestamps' fraction of a second.
+    /// Digits of the timestamps' fraction of a second (default
+    /// milliseconds: `2026-11-21T10:30:00.123Z`).
     pub fn timestamp_precision(mut self, precision: Precision) -> Self {
         self.precision = precision;
         self
     }
 
-    /// The service name in the envelope's diagnostics.
+    /// The service name in the process fields (envelope `diagnostics`);
+    /// default `$FAPILOG_SERVICE`, else `fapilog`. An empty or blank name
+    /// fails `install()` naming `service` (an empty `FAPILOG_SERVICE`
+    /// counts as unset).
     pub fn service(mut self, name: impl Into<String>) -> Self {
         self.service = Some(name.into());
         self
     }
 
-    /// The environment name in the envelope's diagnostics.
+    /// The environment name in the process fields (envelope
+    /// `diagnostics`); default `$FAPILOG_ENV`, else `dev`. Not empty.
     pub fn environment(mut self, env: impl Into<String>) -> Self {
         self.environment = Some(env.into());
         self
     }
 
     /// The service version in the process fields (default `$FAPILOG_VERSION`,
-    /// else none).
+    /// else none). Not empty.
     pub fn version(mut self, version: impl Into<String>) -> Self {
         self.version = Some(version.into());
         self
@@ -516,14 +478,16 @@ impl LoggerBuilder {
         self
     }
 
-    /// Adds a custom enricher, run on the worker for every record.
+    /// Adds a custom enricher, run on the worker for every record (none by
+    /// default).
     pub fn enricher(mut self, enricher: impl Enricher) -> Self {
         self.enrichers.push(Box::new(enricher));
         self
     }
 
     /// Keeps a random share of records (ERROR and above always, unless the
-    /// sampling says otherwise). Runs on the worker.
+    /// sampling says otherwise). Runs on the worker. Off by default;
+    /// `FAPILOG_SAMPLING_RATE` fills it in.
     pub fn sampling(mut self, sampling: Sampling) -> Self {
         self.explicit.push("sampling");
         self.filters.sampling = Some(sampling);
@@ -531,7 +495,7 @@ impl LoggerBuilder {
     }
 
     /// Limits records per second with a token bucket, optionally per value
-    /// of a key field. Runs on the worker.
+    /// of a key field. Runs on the worker. Off by default.
     pub fn rate_limit(mut self, limit: RateLimit) -> Self {
         self.filters.rate_limit = Some(limit);
         self
@@ -539,14 +503,14 @@ impl LoggerBuilder {
 
     /// Suppresses repeats of the same (level, logger, message) within a
     /// window, reporting how many in a "N duplicate records suppressed"
-    /// record. Runs on the worker.
+    /// record. Runs on the worker. Off by default.
     pub fn dedupe(mut self, dedupe: Dedupe) -> Self {
         self.filters.dedupe = Some(dedupe);
         self
     }
 
     /// Caps the size of a serialized record: cut its longest strings, drop
-    /// it, or let it through and count it.
+    /// it, or let it through and count it. Off by default.
     pub fn size_guard(mut self, guard: SizeGuard) -> Self {
         self.filters.size_guard = Some(guard);
         self
@@ -568,14 +532,15 @@ impl LoggerBuilder {
     /// from user code inside a log call (a `Display` impl) is logged once
     /// unwinding has left that call; under `panic = "abort"` there is no
     /// unwinding, so only the flush happens and the CRITICAL record is
-    /// counted as dropped.
+    /// counted as dropped. Default false.
     pub fn flush_on_panic(mut self, on: bool) -> Self {
         self.flush_on_panic = on;
         self
     }
 
-    /// How often the worker writes a "N records dropped" summary (when
-    /// there were drops).
+    /// How often the worker writes a "N records dropped" summary record
+    /// (when there were drops): default 1 s, from 10 ms to 1 hour (outside
+    /// that range `install()` fails naming `drop_summary_interval`).
     pub fn drop_summary_interval(mut self, every: Duration) -> Self {
         self.drop_summary_every = every;
         self

@@ -9,11 +9,13 @@
 //! | `Minimal` | INFO | stdout, flat JSON | none | wait 50 ms, then drop | none | no process fields in flat records |
 //!
 //! A preset sets these as if the code had; settings made after it win
-//! (`builder().preset(Preset::Production).level(Level::Debug)`). The default
-//! sink is used only when no sink is added, and likewise the preset's
-//! fallback only when the code set none (`LoggerBuilder::fallback` or
-//! `LoggerBuilder::no_fallback`, before or after the preset). `FAPILOG_PRESET` picks a preset when the code did
-//! not, without overriding settings the code made.
+//! (`builder().preset(Preset::Production).batch_records(256)`). Its level
+//! is a default: a level set in code (before or after the preset),
+//! `FAPILOG_LEVEL` and `RUST_LOG` win over it. The default sink is used only
+//! when no sink is added, and likewise the preset's fallback only when the
+//! code set none (`LoggerBuilder::fallback` or `LoggerBuilder::no_fallback`,
+//! before or after the preset). `FAPILOG_PRESET` picks a preset when the
+//! code did not, without overriding settings the code made.
 //!
 //! The file fallback (of `production`, and of any configuration when
 //! `FAPILOG_FALLBACK_DIR` is set) is a rotating [`File`] sink writing
@@ -140,8 +142,11 @@ const PRESET_SETTINGS: [&str; 9] = [
 /// ([`LoggerBuilder::fallback`](crate::LoggerBuilder::fallback)) is kept
 /// instead, whether set before or after `preset()`.
 ///
-/// Settings made after `preset()` win. `FAPILOG_PRESET` chooses one when
-/// the code did not, without touching what the code set.
+/// Settings made after `preset()` win. The preset's level is a default:
+/// a level set in code (before or after `preset()`), `FAPILOG_LEVEL` and
+/// `RUST_LOG` win over it. `FAPILOG_PRESET` chooses one when the code did
+/// not, without touching what the code set. Presets parse from their names
+/// (`"production".parse::<Preset>()`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Preset {
@@ -202,8 +207,9 @@ impl std::str::FromStr for Preset {
 }
 
 impl LoggerBuilder {
-    /// Applies a preset (see the table in `fapilog::Preset`'s module docs);
-    /// settings made after it win.
+    /// Applies a preset (see the table on [`Preset`]); settings made after
+    /// it win, and a level set in code wins wherever it comes: the
+    /// preset's level is a default under `RUST_LOG` too. Default: none.
     pub fn preset(mut self, preset: Preset) -> Self {
         self.apply_preset(preset, false);
         // A preset the code chose is code: the environment fills in none of
