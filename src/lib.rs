@@ -31,9 +31,13 @@
 //!   scope (threads and futures).
 //! - [`stats()`]: what was submitted, processed, delivered and dropped (by
 //!   reason and level). Nothing is lost without being counted.
+//! - [`sink_health()`]: each sink's error and panic counts and its last
+//!   error's text. Sink failures are also reported on stderr, naming the
+//!   sink (rate-limited, from the sink's own thread).
 //! - [`Guard`], [`flush()`], [`shutdown()`]: nothing logged before shutdown is
 //!   lost, including on panic (`flush_on_panic`) and before `process::exit`
-//!   (call `shutdown()` first).
+//!   (call `shutdown()` first). They return false when a record did not
+//!   reach its sinks without error (a sink failed, or did not answer).
 #![deny(missing_docs, unsafe_op_in_unsafe_fn)]
 #![warn(missing_debug_implementations, clippy::undocumented_unsafe_blocks)]
 
@@ -68,6 +72,7 @@ pub use error::{Error, ParseError};
 pub use level::{current_level, enabled, set_directives, set_level, Directives, Level};
 pub use lifecycle::{flush, shutdown, Guard};
 pub use logger::stats;
+pub use pipeline::health::{sink_health, SinkHealth};
 pub use pipeline::timestamp::Precision as TimestampPrecision;
 
 /// Enrichers: fields added to every record on the worker (see the module).

@@ -5,11 +5,15 @@
 //! ring, hands the rest to the sinks, flushes and closes them, and waits for
 //! that up to the flush timeout (5 s by default). Call [`shutdown`] before
 //! `std::process::exit`, which skips destructors.
+//!
+//! What [`flush`] and [`shutdown`] return is told on [`flush`].
 
 use std::cell::{Cell, RefCell};
 use std::sync::Once;
 
 use crate::logger::{self, Shared};
+use crate::pipeline::health::say;
+use crate::pipeline::sinks::Answers;
 
 /// Keeps the logger installed; dropping it shuts the logger down, draining
 /// and flushing every record logged before.
@@ -23,8 +27,9 @@ pub struct Guard {
 }
 
 impl Guard {
-    /// Shuts the logger down now (as dropping the guard does) and says
-    /// whether every sink confirmed its flush within the timeout.
+    /// Shuts the logger down now (as dropping the guard does). Returns true
+    /// when every record logged before reached its sinks without error:
+    /// see [`shutdown()`](crate::shutdown).
     pub fn shutdown(self) -> bool {
         let done = shutdown_epoch(self.epoch);
         std::mem::forget(self);
@@ -32,6 +37,8 @@ impl Guard {
     }
 }
 
+/// Dropping the guard shuts the logger down as [`Guard::shutdown`] does; what
+/// went wrong is on stderr (sinks that failed, or did not confirm in time).
 impl Drop for Guard {
     fn drop(&mut self) {
         shutdown_epoch(self.epoch);
@@ -39,8 +46,34 @@ impl Drop for Guard {
 }
 
 /// Drains the rings and flushes every sink; waits up to the flush timeout.
-/// Returns true when every sink confirmed in time (also when no logger is
-/// installed).
+///
+/// # What it returns (and [`shutdown`] too)
+///
+/// True when every record submitted before the call reached its sinks
+/// without error, that is when every sink (and the fallback) answered
+/// within the flush timeout, and each answered *clean*: since its previous
+/// answer to a flush (or since install),
+///
+/// * no batch it failed to write (an error or a panic in `write_batch`) was
+///   lost: one the fallback wrote in its place was not, so a failing sink
+///   with a working fallback still answers clean;
+/// * no flush of it failed (nor its close, at shutdown): output a sink held
+///   back may be lost, or, for the `File` sink, a rotation, compression or
+///   retention step failed.
+///
+/// A failure is thus told to the one flush (or shutdown) that follows it.
+/// Every failure, whatever the answer, is also counted (`Stats::sink_errors`,
+/// `Stats::sink_panics`, [`sink_health`](crate::sink_health)) and reported on
+/// stderr by the sink's thread, naming the sink: the first at once, then at
+/// most one line per sink every 10 s (saying how many went unreported), and
+/// at close the rest.
+///
+/// Records fapilog drops by policy before they reach a sink (a full ring or
+/// sink queue under a dropping backpressure policy, sampling, rate limits,
+/// the size guard) do not make the answer false: they are counted in
+/// [`stats`](crate::stats).
+///
+/// Also true when no logger is installed.
 ///
 /// Records logged by this thread before the call are all included; records
 /// other threads log meanwhile may be.
@@ -59,9 +92,15 @@ pub fn flush() -> bool {
 }
 
 /// Shuts the installed logger down: stops new records, drains, flushes and
-/// closes every sink, waiting up to the flush timeout. Returns true when
-/// everything was written in time. Later log calls are ignored until a new
-/// logger is installed.
+/// closes every sink, waiting up to the flush timeout. Later log calls are
+/// ignored until a new logger is installed.
+///
+/// Returns true when every record submitted before the call reached its
+/// sinks without error, as [`flush`] does: every sink (and the fallback)
+/// closed in time, and none failed a write whose records the fallback did
+/// not take, a flush, or its close, since the previous flush. So a logger
+/// whose only sink failed every write returns false, even though that sink
+/// answered at once. Also true when no logger is installed.
 pub fn shutdown() -> bool {
     match logger::installed() {
         Some(shared) => shutdown_epoch(shared.epoch),
@@ -84,24 +123,26 @@ fn shutdown_epoch(epoch: usize) -> bool {
 }
 
 /// Tells stderr what a flush or shutdown could not finish: the only place
-/// left to say it.
-fn report(shared: &Shared, what: &str, result: Result<Vec<String>, ()>) -> bool {
+/// left to say it. (The sinks' threads have reported their failures
+/// already.) Says whether everything was written without error.
+fn report(shared: &Shared, what: &str, result: Result<Answers, ()>) -> bool {
     match result {
-        Ok(late) if late.is_empty() => true,
-        Ok(late) => {
-            eprintln!(
-                "fapilog: {what}: sink(s) {} did not confirm within {:?}; their last records may be lost",
-                late.join(", "),
-                shared.flush_timeout
-            );
-            false
+        Ok(answers) => {
+            if !answers.late.is_empty() {
+                say(&format!(
+                    "fapilog: {what}: sink(s) {} did not confirm within {:?}; their last records may be lost\n",
+                    answers.late.join(", "),
+                    shared.flush_timeout
+                ));
+            }
+            answers.all_clean()
         }
         Err(()) => {
             let s = shared.stats();
-            eprintln!(
-                "fapilog: {what}: the worker did not finish within {:?}; {} slot(s) were still queued",
+            say(&format!(
+                "fapilog: {what}: the worker did not finish within {:?}; {} slot(s) were still queued\n",
                 shared.flush_timeout, s.queue_depth
-            );
+            ));
             false
         }
     }

@@ -26,6 +26,7 @@ use parking_lot::Mutex;
 
 use crate::context::Scope;
 use crate::pipeline::control::Control;
+use crate::pipeline::health::{HealthCell, SinkHealth};
 use crate::record::decode::Header;
 use crate::record::{Callsite, Fields, Stamp, KIND_RECORD};
 use crate::ring::{Exact, Ring, RingShape, WaitPolicy};
@@ -60,6 +61,9 @@ pub(crate) struct Shared {
     pub flush_on_panic: bool,
     /// The worker thread, joined at shutdown.
     pub worker: Mutex<Option<std::thread::JoinHandle<()>>>,
+    /// Each sink's failures (see `fapilog::sink_health`), added as the sink
+    /// threads start.
+    sink_health: Mutex<Vec<Arc<HealthCell>>>,
 }
 
 #[derive(Default)]
@@ -96,7 +100,21 @@ impl Shared {
             flush_timeout,
             flush_on_panic,
             worker: Mutex::new(None),
+            sink_health: Mutex::new(Vec::new()),
         }
+    }
+
+    /// Keeps a sink's health cell for `fapilog::sink_health`.
+    pub(crate) fn add_sink_health(&self, cell: Arc<HealthCell>) {
+        self.sink_health.lock().push(cell);
+    }
+
+    /// Every sink's health, the fallback last.
+    pub(crate) fn sink_health(&self) -> Vec<SinkHealth> {
+        let cells = self.sink_health.lock();
+        let sinks = cells.iter().filter(|c| !c.is_fallback());
+        let fallback = cells.iter().filter(|c| c.is_fallback());
+        sinks.chain(fallback).map(|c| c.snapshot()).collect()
     }
 
     fn lease(&self) -> Arc<Ring> {
@@ -196,10 +214,14 @@ pub(crate) fn installed() -> Option<Arc<Shared>> {
     (EPOCH.load(Ordering::Acquire) == shared.epoch).then(|| shared.clone())
 }
 
+/// The installed logger, or the last one after shutdown.
+pub(crate) fn last() -> Option<Arc<Shared>> {
+    CURRENT.lock().clone()
+}
+
 /// Counters of the installed logger, or of the last one after shutdown.
 pub fn stats() -> Stats {
-    let shared = CURRENT.lock().clone();
-    shared.map(|s| s.stats()).unwrap_or_default()
+    last().map(|s| s.stats()).unwrap_or_default()
 }
 
 /// Counts a drop against the installed logger when the calling thread has

@@ -197,9 +197,12 @@ pub struct Stats {
     pub dropped: u64,
     /// Records that had a value cut at the record size limit (still delivered).
     pub truncated: u64,
-    /// Errors returned by sinks (the fallback sink included).
+    /// Errors returned by sinks (the fallback sink included), from
+    /// `write_batch`, `flush` and `close`. Per sink, with the last error's
+    /// text: [`sink_health()`](crate::sink_health).
     pub sink_errors: u64,
-    /// Panics caught in sinks (the fallback sink included).
+    /// Panics caught in sinks (the fallback sink included). Per sink:
+    /// [`sink_health()`](crate::sink_health).
     pub sink_panics: u64,
     /// Slots waiting in the rings now.
     pub queue_depth: u64,

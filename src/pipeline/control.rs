@@ -6,6 +6,8 @@ use std::time::{Duration, Instant};
 
 use parking_lot::{Condvar, Mutex};
 
+use super::sinks::Answers;
+
 #[derive(Default)]
 struct State {
     flush_requested: u64,
@@ -14,8 +16,8 @@ struct State {
     flush_deadline: Option<Instant>,
     shutdown_deadline: Option<Instant>,
     finished: bool,
-    /// Sinks that did not answer in time at the last flush or shutdown.
-    late_sinks: Vec<String>,
+    /// What the sinks answered at the last flush or shutdown.
+    answers: Answers,
 }
 
 /// How long after the shutdown deadline a caller still waits for the worker
@@ -49,13 +51,13 @@ impl Control {
         }
     }
 
-    /// Asks the worker to drain and flush; waits up to `timeout`. Returns the
-    /// sinks that did not confirm, or `Err(())` if the worker did not answer.
-    pub(crate) fn flush(&self, timeout: Duration) -> Result<Vec<String>, ()> {
+    /// Asks the worker to drain and flush; waits up to `timeout`. Returns
+    /// what the sinks answered, or `Err(())` if the worker did not answer.
+    pub(crate) fn flush(&self, timeout: Duration) -> Result<Answers, ()> {
         let deadline = Instant::now() + timeout;
         let mut s = self.state.lock();
         if s.finished {
-            return Ok(Vec::new());
+            return Ok(Answers::default());
         }
         s.flush_requested += 1;
         let ticket = s.flush_requested;
@@ -68,7 +70,7 @@ impl Control {
                 return Err(());
             }
         }
-        Ok(s.late_sinks.clone())
+        Ok(s.answers.clone())
     }
 
     /// Asks the worker to drain, flush, close the sinks and stop; waits up
@@ -76,7 +78,7 @@ impl Control {
     /// counts what it could not hand them; this waits a little longer
     /// ([`FINISH_GRACE`]) for it to finish that, so that the stats are final
     /// when it returns.
-    pub(crate) fn shutdown(&self, timeout: Duration) -> Result<Vec<String>, ()> {
+    pub(crate) fn shutdown(&self, timeout: Duration) -> Result<Answers, ()> {
         let deadline = Instant::now() + timeout;
         self.state.lock().shutdown_deadline = Some(deadline);
         self.poke();
@@ -90,7 +92,7 @@ impl Control {
                 return Err(());
             }
         }
-        Ok(s.late_sinks.clone())
+        Ok(s.answers.clone())
     }
 
     /// The shutdown's deadline, once shutdown was asked for.
@@ -125,17 +127,17 @@ impl Control {
         None
     }
 
-    pub(crate) fn flush_done(&self, upto: u64, late: Vec<String>) {
+    pub(crate) fn flush_done(&self, upto: u64, answers: Answers) {
         let mut s = self.state.lock();
         s.flush_done = s.flush_done.max(upto);
-        s.late_sinks = late;
+        s.answers = answers;
         self.changed.notify_all();
     }
 
-    pub(crate) fn finished(&self, late: Vec<String>) {
+    pub(crate) fn finished(&self, answers: Answers) {
         let mut s = self.state.lock();
         s.finished = true;
-        s.late_sinks = late;
+        s.answers = answers;
         self.changed.notify_all();
     }
 }

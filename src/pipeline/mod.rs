@@ -4,6 +4,7 @@ pub(crate) mod control;
 pub mod enrich;
 pub(crate) mod filter;
 pub(crate) mod format;
+pub(crate) mod health;
 pub mod json;
 pub(crate) mod outbox;
 pub(crate) mod per_callsite;

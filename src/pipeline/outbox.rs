@@ -19,7 +19,7 @@ use std::sync::mpsc::{Receiver, TryRecvError};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::sinks::{SendWait, SinkHandle, SinkThreads};
+use super::sinks::{Answers, Clean, SendWait, SinkHandle, SinkThreads};
 use super::worker::WorkerConfig;
 use crate::logger::Shared;
 use crate::sink::{Batch, Format};
@@ -241,26 +241,26 @@ impl Outbox {
     /// Sends every batch, then a close to every sink, and waits for the
     /// answers until `deadline`; then the same for the fallback, so that
     /// what the sinks failed on the way reaches it first. Returns the sinks
-    /// that did not answer in time.
-    pub(crate) fn close_sinks(&mut self, deadline: Instant, shared: &Shared) -> Vec<String> {
+    /// that did not answer in time, or not clean.
+    pub(crate) fn close_sinks(&mut self, deadline: Instant, shared: &Shared) -> Answers {
         self.send(true, shared);
         // Waiting for a hung sink's queue may have used the time up: the
         // others still get a moment to answer the close they are sent now.
         let deadline = deadline.max(Instant::now() + ANSWER_GRACE);
         let requests = self.sinks.iter().map(|s| s.request(true)).collect();
-        let mut late = SinkHandle::await_all(&self.sinks, requests, deadline);
+        let mut answers = SinkHandle::await_all(&self.sinks, requests, deadline);
         if let Some(f) = &self.fallback {
             // Every sink that answered has queued its failed batches before
             // answering: the fallback's queue is in order, so they come
             // before this request.
             let request = vec![f.request(true)];
-            late.extend(SinkHandle::await_all(
+            answers.extend(SinkHandle::await_all(
                 std::slice::from_ref(f),
                 request,
                 deadline,
             ));
         }
-        late
+        answers
     }
 
     /// Sends every batch, then a flush to every sink, and returns without
@@ -272,13 +272,13 @@ impl Outbox {
         let mut flush = PendingFlush {
             deadline,
             waiting: Vec::new(),
-            late: Vec::new(),
+            answers: Answers::default(),
             fallback_asked: false,
         };
         for s in &self.sinks {
             match s.request(false) {
                 Some(answer) => flush.waiting.push((s.name.clone(), answer)),
-                None => flush.late.push(s.name.clone()),
+                None => flush.answers.late.push(s.name.clone()),
             }
         }
         flush
@@ -287,17 +287,22 @@ impl Outbox {
     /// Collects the answers to a flush so far. Once every sink has answered
     /// (or its time is up), asks the fallback, as [`Outbox::close_sinks`]
     /// does; once that has answered too, returns the sinks that did not
-    /// answer in time.
-    pub(crate) fn poll_flush(&self, flush: &mut PendingFlush) -> Option<Vec<String>> {
+    /// answer in time, or not clean.
+    pub(crate) fn poll_flush(&self, flush: &mut PendingFlush) -> Option<Answers> {
         let now = Instant::now();
+        let answers = &mut flush.answers;
         flush
             .waiting
             .retain(|(name, answer)| match answer.try_recv() {
-                Ok(()) => false,
+                Ok(true) => false,
+                Ok(false) => {
+                    answers.failed.push(name.clone());
+                    false
+                }
                 Err(TryRecvError::Empty) if now < flush.deadline => true,
                 // Too late, or the sink's thread is gone.
                 Err(_) => {
-                    flush.late.push(name.clone());
+                    answers.late.push(name.clone());
                     false
                 }
             });
@@ -312,11 +317,11 @@ impl Outbox {
                         flush.waiting.push((f.name.clone(), answer));
                         return None;
                     }
-                    None => flush.late.push(f.name.clone()),
+                    None => flush.answers.late.push(f.name.clone()),
                 }
             }
         }
-        Some(std::mem::take(&mut flush.late))
+        Some(std::mem::take(&mut flush.answers))
     }
 
     /// Joins the threads of the sinks (and the fallback) that answered
@@ -371,9 +376,9 @@ fn send_until_shutdown(
 pub(crate) struct PendingFlush {
     deadline: Instant,
     /// The sinks yet to answer, and where their answer comes.
-    waiting: Vec<(String, Receiver<()>)>,
-    /// Sinks that did not answer in time.
-    late: Vec<String>,
+    waiting: Vec<(String, Receiver<Clean>)>,
+    /// Sinks that did not answer in time, or not clean.
+    answers: Answers,
     /// Whether the fallback was asked (after every sink answered).
     fallback_asked: bool,
 }

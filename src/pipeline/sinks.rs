@@ -25,6 +25,19 @@
 //! `SinkError`, as without a fallback. A retry or circuit breaker would sit
 //! in the sink's thread in front of `write_batch`, and send what it gives up
 //! on through the same [`rescue`].
+//!
+//! # Failures
+//!
+//! Every failure of a sink's code (an error or a panic in `write_batch`,
+//! `flush` or `close`) is counted and reported on stderr by the sink's own
+//! thread, rate-limited ([`health`](super::health)). A sink answers each
+//! flush or close request with whether it is *clean*: since its previous
+//! answer no batch of its failed without reaching the fallback's queue, no
+//! idle flush failed, and the flush (or close) it was asked for succeeded.
+//! The fallback answers the same way for what it was sent, and is asked
+//! after the sinks, so its answer covers the batches they gave it.
+//! `fapilog::flush()` and `shutdown()` return false unless every sink
+//! answered, in time, clean.
 
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -33,6 +46,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use super::health::{panic_text, Failure, HealthCell, Reporter};
 use crate::logger::{wake_async_waiters, Shared};
 use crate::sink::{Batch, Format, Sink};
 use crate::stats::DropReason;
@@ -63,10 +77,36 @@ pub(crate) enum SendWait {
     Until(Instant),
 }
 
+/// A sink's answer to a flush or close: whether it is clean (see the
+/// module's docs).
+pub(crate) type Clean = bool;
+
 pub(crate) enum SinkMsg {
     Batch(Arc<Batch>),
-    Flush(SyncSender<()>),
-    Close(SyncSender<()>),
+    Flush(SyncSender<Clean>),
+    Close(SyncSender<Clean>),
+}
+
+/// What the sinks answered to a flush or a close.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Answers {
+    /// Sinks that did not answer in time (or could not be asked).
+    pub late: Vec<String>,
+    /// Sinks that answered, but not clean: records were lost, or their
+    /// flush or close failed.
+    pub failed: Vec<String>,
+}
+
+impl Answers {
+    /// Every sink answered in time, clean.
+    pub(crate) fn all_clean(&self) -> bool {
+        self.late.is_empty() && self.failed.is_empty()
+    }
+
+    pub(crate) fn extend(&mut self, other: Answers) {
+        self.late.extend(other.late);
+        self.failed.extend(other.failed);
+    }
 }
 
 /// What a sink thread is for.
@@ -123,6 +163,11 @@ impl SinkHandle {
                 format!("fapilog-fallback-{}", sink.name()),
             ),
         };
+        let health = Arc::new(HealthCell::new(
+            name.clone(),
+            matches!(role, Role::Fallback),
+        ));
+        shared.add_sink_health(health.clone());
         let format = sink.format();
         let limit = queue + 1;
         let (tx, rx) = mpsc::sync_channel(limit + REQUEST_ROOM);
@@ -134,7 +179,7 @@ impl SinkHandle {
         let in_flight_sink = feed.in_flight.clone();
         let thread = std::thread::Builder::new()
             .name(thread_name.clone())
-            .spawn(move || run(sink, role, rx, &shared, &in_flight_sink))
+            .spawn(move || run(sink, role, rx, &shared, &in_flight_sink, health))
             .map_err(|source| crate::Error::Spawn {
                 thread: thread_name,
                 source,
@@ -168,7 +213,7 @@ impl SinkHandle {
     /// receiver for its answer, or `None` if the request could not be sent
     /// (the sink left [`REQUEST_ROOM`] requests unanswered, or its thread is
     /// gone): the sink is late.
-    pub(crate) fn request(&self, close: bool) -> Option<Receiver<()>> {
+    pub(crate) fn request(&self, close: bool) -> Option<Receiver<Clean>> {
         let (ack_tx, ack_rx) = mpsc::sync_channel(1);
         let msg = if close {
             SinkMsg::Close(ack_tx)
@@ -179,31 +224,34 @@ impl SinkHandle {
     }
 
     /// Waits for the answers of `requests` until `deadline`; returns the
-    /// names of the sinks that did not answer (or were not asked).
+    /// names of the sinks that did not answer (or were not asked), and of
+    /// those that answered not clean.
     pub(crate) fn await_all(
         handles: &[SinkHandle],
-        requests: Vec<Option<Receiver<()>>>,
+        requests: Vec<Option<Receiver<Clean>>>,
         deadline: Instant,
-    ) -> Vec<String> {
-        let mut late = Vec::new();
+    ) -> Answers {
+        let mut answers = Answers::default();
         for (h, rx) in handles.iter().zip(requests) {
             let Some(rx) = rx else {
-                late.push(h.name.clone());
+                answers.late.push(h.name.clone());
                 continue;
             };
-            let answered = loop {
+            let answer = loop {
                 let left = deadline.saturating_duration_since(Instant::now());
                 match rx.recv_timeout(left.min(WAKE_EVERY)) {
-                    Ok(()) => break true,
+                    Ok(clean) => break Some(clean),
                     Err(RecvTimeoutError::Timeout) if left > WAKE_EVERY => wake_async_waiters(),
-                    Err(_) => break false,
+                    Err(_) => break None,
                 }
             };
-            if !answered {
-                late.push(h.name.clone());
+            match answer {
+                Some(true) => {}
+                Some(false) => answers.failed.push(h.name.clone()),
+                None => answers.late.push(h.name.clone()),
             }
         }
-        late
+        answers
     }
 
     /// Joins the sink's thread (after a close was answered).
@@ -262,15 +310,18 @@ fn run(
     rx: Receiver<SinkMsg>,
     shared: &Shared,
     in_flight: &AtomicUsize,
+    health: Arc<HealthCell>,
 ) {
     crate::lifecycle::mark_internal_thread();
-    let counters = &shared.counters;
+    let mut report = Reporter::new(health);
     // A sink's successful writes are deliveries; the fallback's are rescues.
     let written = match role {
-        Role::Sink { .. } => &counters.delivered,
-        Role::Fallback => &counters.fallback,
+        Role::Sink { .. } => &shared.counters.delivered,
+        Role::Fallback => &shared.counters.fallback,
     };
     let mut dirty = false;
+    // Nothing lost and no flush failed since the last answer to a flush.
+    let mut clean = true;
     loop {
         let msg = if dirty {
             rx.recv_timeout(IDLE_FLUSH)
@@ -284,13 +335,17 @@ fn run(
                         written.fetch_add(batch.len() as u64, Ordering::Relaxed);
                     }
                     Err(failure) => {
-                        failure.count(shared);
-                        match &role {
+                        report.failed(&failure, shared);
+                        let rescued = match &role {
                             Role::Sink { fallback } => rescue(&batch, fallback.as_ref(), shared),
                             // The fallback's own failure: nothing is left to
                             // try.
-                            Role::Fallback => drop_batch(&batch, shared),
-                        }
+                            Role::Fallback => {
+                                drop_batch(&batch, shared);
+                                false
+                            }
+                        };
+                        clean &= rescued;
                     }
                 }
                 // Release the batch before saying so: the worker reuses it.
@@ -299,27 +354,27 @@ fn run(
                 dirty = true;
             }
             Ok(SinkMsg::Flush(ack)) => {
-                if let Err(f) = guarded(|| sink.flush()) {
-                    f.count(shared);
-                }
+                let flushed = attempt(&mut report, shared, || sink.flush());
                 dirty = false;
-                let _ = ack.send(());
+                let _ = ack.send(std::mem::replace(&mut clean, true) && flushed);
             }
             Ok(SinkMsg::Close(ack)) => {
-                if let Err(f) = guarded(|| sink.close()) {
-                    f.count(shared);
-                }
-                let _ = ack.send(());
+                let closed = attempt(&mut report, shared, || sink.close());
+                // Said before the answer: once shutdown() returns, stderr
+                // has every report.
+                report.finish();
+                let _ = ack.send(clean && closed);
                 return;
             }
             Err(RecvTimeoutError::Timeout) => {
-                if let Err(f) = guarded(|| sink.flush()) {
-                    f.count(shared);
-                }
+                // Output a sink held back, and failed to push out now, is
+                // lost: the next flush is told.
+                clean &= attempt(&mut report, shared, || sink.flush());
                 dirty = false;
             }
             Err(RecvTimeoutError::Disconnected) => {
-                let _ = guarded(|| sink.close());
+                attempt(&mut report, shared, || sink.close());
+                report.finish();
                 return;
             }
         }
@@ -329,12 +384,14 @@ fn run(
 /// Hands a batch a sink failed to write to the fallback, without waiting;
 /// if there is none, or its queue is full or closed, the batch's records are
 /// dropped and counted `SinkError`. (Once queued, the fallback counts them:
-/// rescued in `fallback`, or dropped if it fails too.)
-fn rescue(batch: &Arc<Batch>, fallback: Option<&Feed>, shared: &Shared) {
+/// rescued in `fallback`, or dropped if it fails too.) Returns whether the
+/// fallback took the batch.
+fn rescue(batch: &Arc<Batch>, fallback: Option<&Feed>, shared: &Shared) -> bool {
     let queued = fallback.is_some_and(|f| f.send(batch, SendWait::No));
     if !queued {
         drop_batch(batch, shared);
     }
+    queued
 }
 
 /// Counts every record of a batch no sink could write as dropped.
@@ -346,26 +403,26 @@ fn drop_batch(batch: &Batch, shared: &Shared) {
     }
 }
 
-enum Failure {
-    Error,
-    Panic,
-}
-
-impl Failure {
-    fn count(&self, shared: &Shared) {
-        let c = match self {
-            Failure::Error => &shared.counters.sink_errors,
-            Failure::Panic => &shared.counters.sink_panics,
-        };
-        c.fetch_add(1, Ordering::Relaxed);
+/// Runs a sink's flush or close; reports its failure. True if it succeeded.
+fn attempt(
+    report: &mut Reporter,
+    shared: &Shared,
+    f: impl FnOnce() -> std::io::Result<()>,
+) -> bool {
+    match guarded(f) {
+        Ok(()) => true,
+        Err(failure) => {
+            report.failed(&failure, shared);
+            false
+        }
     }
 }
 
-/// Runs sink code, turning an error or a panic into a counted failure.
+/// Runs sink code, turning an error or a caught panic into a [`Failure`].
 fn guarded(f: impl FnOnce() -> std::io::Result<()>) -> Result<(), Failure> {
     match panic::catch_unwind(AssertUnwindSafe(f)) {
         Ok(Ok(())) => Ok(()),
-        Ok(Err(_)) => Err(Failure::Error),
-        Err(_) => Err(Failure::Panic),
+        Ok(Err(e)) => Err(Failure::Error(e)),
+        Err(payload) => Err(Failure::Panic(panic_text(&*payload))),
     }
 }

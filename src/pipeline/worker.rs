@@ -146,10 +146,10 @@ impl Worker {
         let Some((upto, pending)) = &mut self.flushing else {
             return;
         };
-        if let Some(late) = self.outbox.poll_flush(pending) {
+        if let Some(answers) = self.outbox.poll_flush(pending) {
             let upto = *upto;
             self.flushing = None;
-            self.shared.control.flush_done(upto, late);
+            self.shared.control.flush_done(upto, answers);
         }
     }
 
@@ -206,9 +206,9 @@ impl Worker {
         // A flush in progress ends here: its callers are told with the
         // shutdown's answer (`Control::finished`).
         self.flushing = None;
-        let late = self.outbox.close_sinks(deadline, &self.shared);
-        self.outbox.join_sinks_except(&late);
-        self.shared.control.finished(late);
+        let answers = self.outbox.close_sinks(deadline, &self.shared);
+        self.outbox.join_sinks_except(&answers.late);
+        self.shared.control.finished(answers);
         // The logger is unpublished: woken calls find no logger and return.
         // Calls that register after this see that themselves (`YieldOnce`).
         wake_all_async_waiters();

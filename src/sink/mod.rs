@@ -21,12 +21,26 @@
 //! }
 //! ```
 //!
-//! An error returned by a sink is counted (`stats().sink_errors`) and the
-//! batch goes to the logger's fallback sink, if it has one
-//! (`LoggerBuilder::fallback`; counted in `stats().fallback`); otherwise its
-//! records are counted as dropped for that sink. A panic in a sink is caught
-//! and counted the same way (`stats().sink_panics`). The sink's thread goes
-//! on.
+//! An error returned by a sink's `write_batch` is counted
+//! (`stats().sink_errors`) and the batch goes to the logger's fallback sink,
+//! if it has one (`LoggerBuilder::fallback`; counted in `stats().fallback`);
+//! otherwise its records are counted as dropped for that sink. A panic in a
+//! sink is caught and counted the same way (`stats().sink_panics`). The
+//! sink's thread goes on.
+//!
+//! Every failure (of `write_batch`, `flush` or `close`) is also reported on
+//! stderr by the sink's thread, naming the sink and quoting the error: the
+//! first at once, then at most one line per sink every 10 s, and at close
+//! the rest, e.g.
+//!
+//! ```text
+//! fapilog: sink "http:collector" failed: 401 Unauthorized: bad API key
+//! ```
+//!
+//! [`sink_health()`](crate::sink_health) gives each sink's failure counts
+//! and last error to the program, and `fapilog::flush()` and `shutdown()`
+//! return false after a failure that lost records or a failed flush or
+//! close (see [`flush()`](crate::flush)).
 
 mod batch;
 mod file;
@@ -63,6 +77,30 @@ pub enum Format {
 /// A destination for serialized records.
 ///
 /// Every method runs on the sink's own thread, never on a caller's.
+///
+/// # Delivery
+///
+/// A record counts as delivered (`stats().delivered`) when `write_batch`
+/// returns `Ok` for its batch; an error or a panic there sends the batch to
+/// the fallback, or counts its records as dropped (`sink_error`). So a sink
+/// should have its records at their destination, or at least handed to the
+/// operating system, when `write_batch` returns, as fapilog's own sinks do.
+///
+/// A sink that must hold records back past `write_batch` (a network sink
+/// that batches by time, say) sends them in [`flush`](Sink::flush) and
+/// [`close`](Sink::close), and must return an error there if any were lost.
+/// That error is reported on stderr and in
+/// [`sink_health()`](crate::sink_health), and makes the `fapilog::flush()`
+/// or `shutdown()` it answers return false; but the lost records stay
+/// counted as delivered. (fapilog's counters only go up, and it cannot tell
+/// which records, of which levels, such a sink lost; a sink that needs its
+/// losses counted should not hold records back.)
+///
+/// # Failures
+///
+/// An error or a panic in `write_batch`, `flush` or `close` is caught,
+/// counted, reported, and the sink goes on being used: it gets the next
+/// batch, flush and close as if nothing had happened.
 pub trait Sink: Send + 'static {
     /// A short name for errors and metrics (`"stdout"`, `"file:logs/app.log"`).
     fn name(&self) -> &str;
@@ -79,16 +117,22 @@ pub trait Sink: Send + 'static {
         Ok(())
     }
 
-    /// Writes every record of the batch. Records are newline-terminated lines.
+    /// Writes every record of the batch. Records are newline-terminated
+    /// lines. `Ok` means every record of it was written (see
+    /// [Delivery](Sink#delivery)); an error, that none need be counted as
+    /// delivered.
     fn write_batch(&mut self, batch: &Batch) -> io::Result<()>;
 
-    /// Pushes buffered output to its destination. Called when the worker is
-    /// idle, on `fapilog::flush()`, and at shutdown.
+    /// Pushes buffered output to its destination. Called 100 ms after the
+    /// last batch when no other comes, on `fapilog::flush()`, and (by the
+    /// default `close`) at shutdown. An error makes the next
+    /// `fapilog::flush()` or `shutdown()` return false.
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
     }
 
     /// Called once at shutdown after the last batch; the default flushes.
+    /// An error makes `shutdown()` return false.
     fn close(&mut self) -> io::Result<()> {
         self.flush()
     }

@@ -173,7 +173,10 @@ const GZIP_FEATURE_OFF: &str =
 /// Errors of rotation, compression and retention do not lose the batch at
 /// hand (it goes to the current file, unless that is gone and cannot be
 /// opened anew: see above) and are returned by the next
-/// [`Sink::flush`] or [`Sink::close`]. Errors the file system only reports
+/// [`Sink::flush`] or [`Sink::close`]: the logger then reports them on
+/// stderr and in [`sink_health()`](crate::sink_health), and the
+/// `fapilog::flush()` or `shutdown()` they answer returns false. Errors the
+/// file system only reports
 /// at write-back (some network file systems) are not seen: the sink does
 /// not `fsync`.
 ///
