@@ -30,7 +30,7 @@ use crate::pipeline::timestamp::Precision;
 use crate::pipeline::worker::{RecordStages, Worker, WorkerConfig};
 use crate::record::HEADER_LEN;
 use crate::ring::{RingShape, WaitPolicy};
-use crate::sink::{Format, Sink, Stdout};
+use crate::sink::{Format, Opened, Sink, Stdout};
 use crate::{clock, Error, Level};
 
 /// The longest `flush_timeout` and backpressure wait (see the module docs).
@@ -843,8 +843,10 @@ impl LoggerBuilder {
     /// the worker, and installs the logger for the whole process.
     ///
     /// Fails, naming the setting or sink, on an invalid setting, a sink that
-    /// cannot open, or when another logger is installed (drop its guard
-    /// first). Nothing is left running after an error.
+    /// cannot open (its `open` returned an error or panicked), or when
+    /// another logger is installed (drop its guard first). Nothing is left
+    /// running after an error, and every sink it opened (the fallback too)
+    /// is closed again, panics in `close` caught.
     pub fn install(mut self) -> Result<Guard, Error> {
         self.apply_env(&|v| std::env::var(v).ok())?;
         let shape = self.validate()?;
@@ -860,10 +862,14 @@ impl LoggerBuilder {
             }));
         }
         self.check_files_distinct()?;
+        // Opened on this thread, the fallback first. From here on an error
+        // return drops the sinks opened so far, which closes them (`Opened`);
+        // those that start their thread are closed by it.
         let fallback = self.open_fallback()?;
-        for sink in &mut self.sinks {
-            sink.open()
-                .map_err(|source| open_error(sink.name().to_string(), source))?;
+        let mut opened = Vec::with_capacity(self.sinks.len());
+        for sink in self.sinks.drain(..) {
+            let name = sink.name().to_string();
+            opened.push(Opened::open(sink).map_err(|source| open_error(name, source))?);
         }
         let (shared, stages) = self.record_stages(shape, self.preallocated, self.flush_on_panic);
         // The fallback first: every sink thread gets a sender into its queue.
@@ -876,8 +882,8 @@ impl LoggerBuilder {
             )?),
             None => None,
         };
-        let mut sinks = Vec::with_capacity(self.sinks.len());
-        for sink in self.sinks.drain(..) {
+        let mut sinks = Vec::with_capacity(opened.len());
+        for sink in opened {
             let role = Role::Sink {
                 fallback: fallback.as_ref().map(SinkHandle::feed),
             };
@@ -992,13 +998,13 @@ impl LoggerBuilder {
     /// Makes and opens the fallback sink, if any. An unusable directory for
     /// the file fallback fails naming `FAPILOG_FALLBACK_DIR` when it came
     /// from there, else `fallback`.
-    fn open_fallback(&mut self) -> Result<Option<Box<dyn Sink>>, Error> {
+    fn open_fallback(&mut self) -> Result<Option<Opened>, Error> {
         match std::mem::replace(&mut self.fallback, Fallback::None) {
             Fallback::None | Fallback::Off => Ok(None),
-            Fallback::Sink(mut sink) => {
-                sink.open()
-                    .map_err(|source| open_error(format!("{} (fallback)", sink.name()), source))?;
-                Ok(Some(sink))
+            Fallback::Sink(sink) => {
+                let name = format!("{} (fallback)", sink.name());
+                let opened = Opened::open(sink).map_err(|source| open_error(name, source))?;
+                Ok(Some(opened))
             }
             Fallback::File => {
                 // The default directory is in the shared temp dir, so it is
@@ -1011,15 +1017,15 @@ impl LoggerBuilder {
                         (dir, "fallback", prepared)
                     }
                 };
-                let mut file = presets::file_fallback(&dir);
-                prepared.and_then(|()| file.open()).map_err(|e| {
+                let file = Box::new(presets::file_fallback(&dir));
+                let opened = prepared.and_then(|()| Opened::open(file)).map_err(|e| {
                     Error::invalid(
                         setting,
                         format!("{} ({e})", dir.display()),
                         "a directory fapilog can create and write its fallback file in",
                     )
                 })?;
-                Ok(Some(Box::new(file)))
+                Ok(Some(opened))
             }
         }
     }

@@ -48,7 +48,7 @@ use std::time::{Duration, Instant};
 
 use super::health::{panic_text, Failure, HealthCell, Reporter};
 use crate::logger::{wake_async_waiters, Shared};
-use crate::sink::{Batch, Format, Sink};
+use crate::sink::{Batch, Format, Opened, Sink};
 use crate::stats::DropReason;
 
 /// How long a sink may hold unflushed output while idle.
@@ -146,12 +146,15 @@ pub(crate) struct SinkHandle {
 }
 
 impl SinkHandle {
+    /// Starts the thread of an opened sink. If it cannot start, the sink is
+    /// closed here.
     pub(crate) fn spawn(
-        sink: Box<dyn Sink>,
+        opened: Opened,
         role: Role,
         queue: usize,
         shared: Arc<Shared>,
     ) -> Result<SinkHandle, crate::Error> {
+        let sink = opened.sink();
         let (name, thread_name) = match role {
             Role::Sink { .. } => (
                 sink.name().to_string(),
@@ -179,7 +182,12 @@ impl SinkHandle {
         let in_flight_sink = feed.in_flight.clone();
         let thread = std::thread::Builder::new()
             .name(thread_name.clone())
-            .spawn(move || run(sink, role, rx, &shared, &in_flight_sink, health))
+            // Dropped unrun if the thread does not start: `Opened` then
+            // closes the sink.
+            .spawn(move || {
+                let sink = opened.into_inner();
+                run(sink, role, rx, &shared, &in_flight_sink, health)
+            })
             .map_err(|source| crate::Error::Spawn {
                 thread: thread_name,
                 source,

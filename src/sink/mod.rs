@@ -45,11 +45,13 @@
 mod batch;
 mod file;
 mod null;
+mod opened;
 mod stdout;
 
 pub use batch::{Batch, BatchRecord};
 pub use file::{File, Rotation};
 pub use null::Null;
+pub(crate) use opened::Opened;
 pub use stdout::{Stderr, Stdout};
 
 use std::io;
@@ -76,7 +78,12 @@ pub enum Format {
 
 /// A destination for serialized records.
 ///
-/// Every method runs on the sink's own thread, never on a caller's.
+/// # Threads
+///
+/// [`open`](Sink::open) runs on the thread that calls `install()`; every
+/// other method runs on the sink's own thread, never on a caller's. If the
+/// install fails after the sink opened, the sink is closed again: on the
+/// installing thread, or on its own if that had started.
 ///
 /// # Delivery
 ///
@@ -98,7 +105,9 @@ pub enum Format {
 ///
 /// # Failures
 ///
-/// An error or a panic in `write_batch`, `flush` or `close` is caught,
+/// An error or a panic in `open` fails `install()` with
+/// [`Error::SinkOpen`](crate::Error::SinkOpen), naming the sink; the sink
+/// is then dropped without `close`. Any other error or panic is caught,
 /// counted, reported, and the sink goes on being used: it gets the next
 /// batch, flush and close as if nothing had happened.
 pub trait Sink: Send + 'static {
@@ -112,7 +121,8 @@ pub trait Sink: Send + 'static {
     }
 
     /// Called once by `install()`, on the installing thread, before any
-    /// record is written. An error here fails the install and names the sink.
+    /// record is written. An error (or a panic) here fails the install and
+    /// names the sink; the sinks opened before it are closed again.
     fn open(&mut self) -> io::Result<()> {
         Ok(())
     }
