@@ -25,6 +25,13 @@ pub enum Error {
     },
     /// A logger is already installed in this process; drop its guard first.
     AlreadyInstalled,
+    /// A bridge from the `log` or `tracing` facade could not be installed:
+    /// the facade already sends its records elsewhere (another `log` logger,
+    /// or another global `tracing` subscriber). Each takes one per process.
+    FacadeInUse {
+        /// `"log"` or `"tracing"`.
+        facade: &'static str,
+    },
     /// A background thread could not be started.
     Spawn {
         /// Which thread.
@@ -59,6 +66,10 @@ impl fmt::Display for Error {
             Error::SinkOpen { sink, source } => write!(f, "fapilog: sink `{sink}` failed to open: {source}"),
             Error::AlreadyInstalled => f.write_str(
                 "fapilog: a logger is already installed in this process (drop its guard or call fapilog::shutdown() first)",
+            ),
+            Error::FacadeInUse { facade } => write!(
+                f,
+                "fapilog: `{facade}` already sends its records to another logger in this process (it takes one per process); install fapilog's bridge before any other, or use fapilog's instead of it"
             ),
             Error::Spawn { thread, source } => write!(f, "fapilog: could not start thread `{thread}`: {source}"),
         }

@@ -34,6 +34,8 @@
 //! - [`sink_health()`]: each sink's error and panic counts and its last
 //!   error's text. Sink failures are also reported on stderr, naming the
 //!   sink (rate-limited, from the sink's own thread).
+//! - [`integrations`]: records from the `log` facade and from `tracing`
+//!   (features `log` and `tracing`) reach fapilog.
 //! - [`Guard`], [`flush()`], [`shutdown()`]: nothing logged before shutdown is
 //!   lost, including on panic (`flush_on_panic`) and before `process::exit`
 //!   (call `shutdown()` first). They return false when a record did not
@@ -51,6 +53,7 @@ pub mod context;
 mod copy;
 mod error;
 mod hidden_debug;
+pub mod integrations;
 pub mod level;
 mod lifecycle;
 mod logger;

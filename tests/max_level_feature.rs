@@ -1,7 +1,7 @@
 //! With `--features max_level_warn`, calls below WARNING compile to nothing:
 //! their values are never evaluated and nothing reaches the sinks, whatever
 //! the runtime level. Run by CI as
-//! `cargo test --features max_level_warn --test max_level_feature`.
+//! `cargo test --features max_level_warn,log --test max_level_feature`.
 #![cfg(feature = "max_level_warn")]
 
 mod common;
@@ -61,4 +61,33 @@ fn enabled_and_current_level_know_what_is_compiled_out() {
     fapilog::set_level(None);
     assert_eq!(fapilog::current_level(), None);
     drop(guard);
+}
+
+/// With the `log` bridge, a `log` record below the compile-time maximum
+/// vanishes too: `log::max_level()` says so, and a record handed to the
+/// logger directly (past that check) is dropped by the bridge.
+#[cfg(feature = "log")]
+#[test]
+fn log_records_below_the_compile_time_maximum_vanish_too() {
+    let _serial = serial();
+    let sink = Collect::new(Format::Flat);
+    let guard = fapilog::builder()
+        .sink(sink.clone())
+        .level(Level::Trace)
+        .install()
+        .unwrap();
+    fapilog::integrations::log::init().unwrap();
+    assert_eq!(log::max_level(), log::LevelFilter::Warn);
+    log::info!("compiled out");
+    log::logger().log(
+        &log::Record::builder()
+            .level(log::Level::Info)
+            .args(format_args!("handed to the logger directly"))
+            .build(),
+    );
+    log::warn!("kept");
+    drop(guard);
+    let lines = sink.lines();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].contains("WARNING") && lines[0].contains("kept"));
 }

@@ -214,6 +214,24 @@ fn callsite_enabled(level: Level, callsite: &'static Callsite) -> bool {
     level as u8 >= min
 }
 
+/// [`enabled_at`] for a record whose target is known only at run time (the
+/// `log` and `tracing` bridges' records, and `log::log_enabled!`): the
+/// gate, then, with per-target directives in force, the directives
+/// themselves (a read lock and a scan: not for the macros' hot path).
+#[cfg_attr(not(any(feature = "log", feature = "tracing")), allow(dead_code))]
+pub(crate) fn enabled_for(level: Level, target: &str) -> bool {
+    let gate = MIN_ENABLED.load(Ordering::Relaxed);
+    if level as u8 >= gate {
+        return true;
+    }
+    gate & PER_TARGET != 0
+        && level as u8 >= gate & !PER_TARGET
+        && DIRECTIVES
+            .read()
+            .as_ref()
+            .is_some_and(|d| d.enabled(target, level))
+}
+
 /// The lowest level currently enabled (for the most verbose target when
 /// per-target directives are in force), `None` when logging is off. Never
 /// below the compile-time maximum ([`STATIC_MIN_ENABLED`]): with
@@ -244,6 +262,8 @@ pub fn set_directives(directives: &Directives) {
     };
     DIRECTIVES_EPOCH.fetch_add(1, Ordering::AcqRel);
     MIN_ENABLED.store(gate, Ordering::Release);
+    // The `log` and `tracing` facades keep a maximum level of their own.
+    crate::integrations::level_changed();
 }
 
 #[cfg(test)]
