@@ -197,13 +197,19 @@ pub(crate) fn next_epoch() -> usize {
 /// installed one. Checked under the lock, so a stale guard can never switch
 /// off a logger installed after it.
 pub(crate) fn unpublish(epoch: usize) -> Option<Arc<Shared>> {
-    let current = CURRENT.lock();
-    let shared = current.as_ref().filter(|s| s.epoch == epoch)?.clone();
-    if EPOCH.load(Ordering::Acquire) != epoch {
-        return None;
-    }
-    crate::level::set_level(None);
-    EPOCH.store(0, Ordering::Release);
+    let shared = {
+        let current = CURRENT.lock();
+        let shared = current.as_ref().filter(|s| s.epoch == epoch)?.clone();
+        if EPOCH.load(Ordering::Acquire) != epoch {
+            return None;
+        }
+        crate::level::store_directives(&crate::level::Directives::new(None));
+        EPOCH.store(0, Ordering::Release);
+        shared
+    };
+    // Outside the lock: the `tracing` facade runs its subscribers' code
+    // here, which may call back into fapilog (`stats()`, a panic hook).
+    crate::integrations::level_changed();
     Some(shared)
 }
 

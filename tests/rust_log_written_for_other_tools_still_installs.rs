@@ -65,7 +65,7 @@ fn run_child(value: &str) -> (String, Vec<String>) {
 
 #[test]
 fn foreign_syntax_is_skipped_with_one_warning_naming_it() {
-    let cases: [(&str, &str, &[&str]); 4] = [
+    let cases: [(&str, &str, &[&str]); 5] = [
         (
             "warn,my_app[handle]=debug",
             "Some(Warning)",
@@ -85,6 +85,13 @@ fn foreign_syntax_is_skipped_with_one_warning_naming_it() {
             "3,error",
             "Some(Error)",
             &["fapilog: RUST_LOG: ignoring \"3\": numeric levels"],
+        ),
+        // A crate named one letter from a level (an error in FAPILOG_LEVEL)
+        // is the crate, as tracing and env_logger read it.
+        (
+            "info,warp",
+            "Some(Trace)",
+            &["fapilog: RUST_LOG: reading \"warp\" as `warp=trace`: close to the level name `warn`"],
         ),
     ];
     for (value, level, warnings) in cases {

@@ -421,9 +421,10 @@ impl LoggerBuilder {
     }
 
     /// Pins the worker thread to a core (0-based; default: not pinned). The
-    /// core must be one this process may run on, that is in the CPU
-    /// affinity mask of the thread calling `install()` (as `taskset`, a
-    /// container's cpuset or `sched_setaffinity` set it); another fails
+    /// core must be in the CPU affinity mask of the thread calling
+    /// `install()`, which the worker inherits (as `taskset`, a container's
+    /// cpuset or `sched_setaffinity` set it; a program that pinned its main
+    /// thread to one core installs from another thread); another fails
     /// `install()` naming `pin_worker` and the cores allowed. Linux only:
     /// elsewhere `install()` fails naming `pin_worker`.
     pub fn pin_worker(mut self, core: usize) -> Self {
@@ -762,10 +763,10 @@ impl LoggerBuilder {
                     return Err(Error::invalid(
                         "pin_worker",
                         format!(
-                            "{core} (this process may run on cores {})",
+                            "{core} (the installing thread may run on cores {})",
                             crate::affinity::format_cores(&allowed)
                         ),
-                        "a core in the process's CPU affinity mask",
+                        "a core in the installing thread's CPU affinity mask",
                     ));
                 }
             }

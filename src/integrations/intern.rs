@@ -11,7 +11,10 @@
 //! The table holds at most half its slots, so a probe always ends at an
 //! empty slot, and the memory leaked is bounded: at most [`Table::MAX`]
 //! callsites. When it is full, [`Table::find_or_insert`] answers `None` and
-//! the bridge logs through a generic callsite of its own.
+//! the bridge logs through a generic callsite of its own. It answers `None`
+//! too for a record logged while this thread is inserting (user code run by
+//! the equality test or the maker, a `log` key-value source that logs, say),
+//! which would otherwise wait for the lock its own thread holds.
 
 use std::sync::atomic::{AtomicPtr, Ordering};
 
@@ -86,6 +89,11 @@ impl<E: 'static, const SLOTS: usize> Table<E, SLOTS> {
         mut eq: impl FnMut(&E) -> bool,
         make: impl FnOnce() -> E,
     ) -> Option<&'static E> {
+        if INSERTING.get() {
+            return None;
+        }
+        INSERTING.set(true);
+        let _reset = ResetOnDrop;
         let mut len = self.len.lock();
         // Another thread may have made it since we looked.
         if let Some(value) = self.find(hash, &mut eq) {
@@ -111,6 +119,21 @@ impl<E: 'static, const SLOTS: usize> Table<E, SLOTS> {
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         *self.len.lock()
+    }
+}
+
+thread_local! {
+    /// True while this thread inserts into a table (see the module docs).
+    static INSERTING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Clears [`INSERTING`] when an insertion ends, a panic in user code
+/// included.
+struct ResetOnDrop;
+
+impl Drop for ResetOnDrop {
+    fn drop(&mut self) {
+        INSERTING.set(false);
     }
 }
 
@@ -181,6 +204,23 @@ mod tests {
         assert_eq!(get(9), None, "a full table makes nothing more");
         assert_eq!(made, 4);
         assert_eq!(TABLE.len(), Table::<u32, 8>::MAX);
+    }
+
+    #[test]
+    fn an_insert_from_within_an_insert_is_refused_instead_of_deadlocking() {
+        static TABLE: Table<u32, 8> = Table::new();
+        let inner = TABLE.find_or_insert(
+            1,
+            |e| *e == 1,
+            || {
+                // User code making the value logs, which interns again.
+                let nested = TABLE.find_or_insert(2, |e| *e == 2, || 2);
+                assert_eq!(nested, None, "a nested insert is refused");
+                1
+            },
+        );
+        assert_eq!(inner.copied(), Some(1));
+        assert_eq!(TABLE.find_or_insert(2, |e| *e == 2, || 2).copied(), Some(2));
     }
 
     #[test]

@@ -60,10 +60,9 @@ const LEVELS: [crate::Level; 5] = [
 /// maximum level is set to.
 #[cfg(any(feature = "log", feature = "tracing"))]
 fn most_verbose_enabled() -> Option<usize> {
-    (0..LEVELS.len()).rev().find(|&i| {
-        let level = LEVELS[i];
-        crate::level::statically_enabled(level) && crate::level::enabled(level)
-    })
+    (0..LEVELS.len())
+        .rev()
+        .find(|&i| crate::level::enabled(LEVELS[i]))
 }
 
 /// True when fapilog would record `level` from some target: the
@@ -72,5 +71,5 @@ fn most_verbose_enabled() -> Option<usize> {
 #[cfg(any(feature = "log", feature = "tracing"))]
 #[inline(always)]
 fn gate_open(level: crate::Level) -> bool {
-    crate::level::statically_enabled(level) && crate::level::enabled(level)
+    crate::level::enabled(level)
 }

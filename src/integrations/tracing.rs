@@ -37,6 +37,14 @@
 //! fields and span open/close are not logged. A field that an event leaves
 //! empty (`field::Empty`) is left out.
 //!
+//! `log` records: bring them in with [`crate::integrations::log::init()`],
+//! not through `tracing-log`'s `LogTracer` (which `tracing_subscriber`'s
+//! `init()` installs with its default features). Through `LogTracer` a `log`
+//! record reaches this layer under `tracing-log`'s stand-in metadata: its
+//! logger name is `log`, per-target directives do not see its real target,
+//! and `log::init()` then fails with [`Error::FacadeInUse`](crate::Error)
+//! since `log` already has a logger.
+//!
 //! Levels: every event is checked against fapilog's level and per-target
 //! directives by its own target. [`init()`]'s subscriber also tells
 //! `tracing` fapilog's level as its maximum-level hint, and is told again at

@@ -16,7 +16,8 @@
 //!   must look like a module path (letters, digits, `_`, `-`, `.` and `::`,
 //!   not starting with a digit), and must not be a near miss of a level
 //!   name: `warnig` is an error that asks "did you mean `warning`?", not a
-//!   target. A target with such a name is written `name=trace`.
+//!   target. A target with such a name is written `name=trace`. (`RUST_LOG`
+//!   reads it as the target, with a warning; see [`Directives::from_env`].)
 //! * `off` is a level that lets nothing through.
 //! * Whitespace around items, targets and levels is ignored; empty items
 //!   (`a,,b`, a trailing comma) are ignored.
@@ -146,8 +147,11 @@ impl Directives {
     /// a `/regex` message filter) is skipped, as `tracing`'s
     /// `EnvFilter::from_default_env` skips what it cannot read: one warning
     /// line on stderr per skipped part, naming it, and the rest applies.
-    /// Anything else invalid (an unknown level, a misspelt one) is an error,
-    /// as it is in `FAPILOG_LEVEL`.
+    /// A bare item one or two letters from a level name (`warp`, `errno`),
+    /// an error in `FAPILOG_LEVEL`, is read as a target here (as those tools
+    /// read it), with a warning line that names the level it is close to.
+    /// Anything else invalid (an unknown level after `=`, a malformed
+    /// target) is an error, as it is in `FAPILOG_LEVEL`.
     pub fn from_env() -> Result<Option<Directives>, DirectiveError> {
         Directives::from_lookup(|name| std::env::var_os(name))
     }
@@ -183,7 +187,7 @@ impl Directives {
             return match parse(&value, syntax) {
                 Ok((directives, skipped)) => {
                     for s in skipped {
-                        eprintln!("fapilog: {variable}: ignoring {s}");
+                        eprintln!("fapilog: {variable}: {s}");
                     }
                     Ok(Some(directives))
                 }
@@ -271,18 +275,26 @@ pub(crate) enum Syntax {
     RustLog,
 }
 
-/// A part of a `RUST_LOG` value skipped as another tool's syntax.
+/// A part of a `RUST_LOG` value skipped as another tool's syntax, or read
+/// leniently where `FAPILOG_LEVEL` would fail.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Skipped {
     /// The part, trimmed (a `/regex` with its slash).
     pub text: String,
     /// What it is and that fapilog does not support it.
-    pub reason: &'static str,
+    pub reason: std::borrow::Cow<'static, str>,
+    /// True when the part was not skipped but read as a target.
+    pub read_as_target: bool,
 }
 
 impl fmt::Display for Skipped {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:?}: {}", self.text, self.reason)
+        if self.read_as_target {
+            let text = &self.text;
+            write!(f, "reading {text:?} as `{text}=trace`: {}", self.reason)
+        } else {
+            write!(f, "ignoring {:?}: {}", self.text, self.reason)
+        }
     }
 }
 
@@ -303,7 +315,8 @@ pub(crate) fn parse(s: &str, syntax: Syntax) -> Result<(Directives, Vec<Skipped>
         if let Some(slash) = outside_brackets(s).find(|&(_, c)| c == '/').map(|(i, _)| i) {
             skipped.push(Skipped {
                 text: s[slash..].trim().to_owned(),
-                reason: REGEX_FILTER,
+                reason: REGEX_FILTER.into(),
+                read_as_target: false,
             });
             s = &s[..slash];
         }
@@ -330,7 +343,8 @@ pub(crate) fn parse(s: &str, syntax: Syntax) -> Result<(Directives, Vec<Skipped>
                 }
                 skipped.push(Skipped {
                     text: text.trim().to_owned(),
-                    reason: SPAN_FILTER,
+                    reason: SPAN_FILTER.into(),
+                    read_as_target: false,
                 });
                 continue;
             }
@@ -338,7 +352,8 @@ pub(crate) fn parse(s: &str, syntax: Syntax) -> Result<(Directives, Vec<Skipped>
             if matches!(level, "0" | "1" | "2" | "3" | "4" | "5") {
                 skipped.push(Skipped {
                     text: item.to_owned(),
-                    reason: NUMERIC_LEVEL,
+                    reason: NUMERIC_LEVEL.into(),
+                    read_as_target: false,
                 });
                 continue;
             }
@@ -370,7 +385,16 @@ pub(crate) fn parse(s: &str, syntax: Syntax) -> Result<(Directives, Vec<Skipped>
                     spelling::bare_target_shape(item)
                         .map_err(|reason| error(DirectiveErrorKind::InvalidTarget(reason)))?;
                     if let Some(level) = spelling::misspelt_level(item) {
-                        return Err(error(DirectiveErrorKind::MisspeltLevel(level)));
+                        if syntax != Syntax::RustLog {
+                            return Err(error(DirectiveErrorKind::MisspeltLevel(level)));
+                        }
+                        // `RUST_LOG` is other tools' too, for which a bare
+                        // `warp` is the crate: read it so, and say why.
+                        skipped.push(Skipped {
+                            text: item.to_owned(),
+                            reason: format!("close to the level name `{level}`").into(),
+                            read_as_target: true,
+                        });
                     }
                     out.insert(item, Some(Level::Trace));
                 }
@@ -1019,8 +1043,15 @@ mod tests {
         assert_eq!(skipped.len(), 2);
         assert!(skipped[0].reason.contains("numeric"));
 
-        // Typos are still errors, and the other readers reject them too.
-        for bad in ["warnig", "info,app=loud", "a=b=c", "7"] {
+        // A bare near miss of a level is read as the target it is to
+        // tracing and env_logger, with a note; the strict reading refuses it.
+        let (d, skipped) = rust_log("info,warnig");
+        assert_eq!(d, parse("info,warnig=trace"));
+        assert!(skipped[0].read_as_target, "{skipped:?}");
+        assert!(skipped[0].reason.contains("`warning`"), "{skipped:?}");
+        assert!(parse_with("info,warnig", Syntax::Fapilog).is_err());
+        // Other mistakes are still errors.
+        for bad in ["info,app=loud", "a=b=c", "7", "2fa"] {
             assert!(parse_with(bad, Syntax::RustLog).is_err(), "{bad}");
         }
         // The strict reading rejects what RUST_LOG skips.
@@ -1036,12 +1067,14 @@ mod tests {
         let e =
             Directives::from_lookup(env(&[("FAPILOG_LEVEL", "warn,app[span]=debug")])).unwrap_err();
         assert_eq!(e.variable(), Some("FAPILOG_LEVEL"));
-        let e = Directives::from_lookup(env(&[("RUST_LOG", "warnig")])).unwrap_err();
-        assert_eq!(e.variable(), Some("RUST_LOG"));
+        let e = Directives::from_lookup(env(&[("FAPILOG_LEVEL", "warnig")])).unwrap_err();
+        assert_eq!(e.variable(), Some("FAPILOG_LEVEL"));
         assert_eq!(
             e.value_and_reason(),
             r#""warnig" (invalid log directive "warnig" (item 1): not a level: did you mean `warning`? (for a target of that name, write `warnig=trace`))"#
         );
+        let e = Directives::from_lookup(env(&[("RUST_LOG", "info,app=loud")])).unwrap_err();
+        assert_eq!(e.variable(), Some("RUST_LOG"));
     }
 
     #[test]

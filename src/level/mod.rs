@@ -253,6 +253,16 @@ pub fn set_level(level: Option<Level>) {
 /// Applies `RUST_LOG`-style directives: per-target levels, checked once
 /// per callsite and cached until the directives change.
 pub fn set_directives(directives: &Directives) {
+    store_directives(directives);
+    // The `log` and `tracing` facades keep a maximum level of their own.
+    crate::integrations::level_changed();
+}
+
+/// [`set_directives`] without telling the `log` and `tracing` facades: for
+/// callers holding a lock of fapilog's, who call
+/// `integrations::level_changed()` once they let go of it (the facades run
+/// user code, which may call back into fapilog).
+pub(crate) fn store_directives(directives: &Directives) {
     let gate = if directives.is_uniform() {
         *DIRECTIVES.write() = None;
         directives.default_level().map_or(OFF, |l| l as u8)
@@ -262,8 +272,6 @@ pub fn set_directives(directives: &Directives) {
     };
     DIRECTIVES_EPOCH.fetch_add(1, Ordering::AcqRel);
     MIN_ENABLED.store(gate, Ordering::Release);
-    // The `log` and `tracing` facades keep a maximum level of their own.
-    crate::integrations::level_changed();
 }
 
 #[cfg(test)]

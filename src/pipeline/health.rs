@@ -107,6 +107,24 @@ impl Failure {
             Failure::Panic(None) => "panicked".to_string(),
         }
     }
+
+    /// The failure as an I/O error: the sink's own, or a panic as
+    /// `panicked: <its message>`.
+    pub(crate) fn into_io_error(self) -> std::io::Error {
+        match self {
+            Failure::Error(e) => e,
+            panic => std::io::Error::other(panic.text()),
+        }
+    }
+}
+
+/// Runs sink code, turning an error or a caught panic into a [`Failure`].
+pub(crate) fn guarded(f: impl FnOnce() -> std::io::Result<()>) -> Result<(), Failure> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(Failure::Error(e)),
+        Err(payload) => Err(Failure::Panic(panic_text(&*payload))),
+    }
 }
 
 /// The text of a caught panic's payload, when it is a `&str` or a `String`.

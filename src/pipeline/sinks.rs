@@ -39,14 +39,13 @@
 //! `fapilog::flush()` and `shutdown()` return false unless every sink
 //! answered, in time, clean.
 
-use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TrySendError};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use super::health::{panic_text, Failure, HealthCell, Reporter};
+use super::health::{guarded, HealthCell, Reporter};
 use crate::logger::{wake_async_waiters, Shared};
 use crate::sink::{Batch, Format, Opened, Sink};
 use crate::stats::DropReason;
@@ -423,14 +422,5 @@ fn attempt(
             report.failed(&failure, shared);
             false
         }
-    }
-}
-
-/// Runs sink code, turning an error or a caught panic into a [`Failure`].
-fn guarded(f: impl FnOnce() -> std::io::Result<()>) -> Result<(), Failure> {
-    match panic::catch_unwind(AssertUnwindSafe(f)) {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(e)) => Err(Failure::Error(e)),
-        Err(payload) => Err(Failure::Panic(panic_text(&*payload))),
     }
 }

@@ -243,7 +243,7 @@ impl Worker {
                     &(count, level.as_str(), "(various)"),
                 ),
             };
-            self.write_own(buf, ok);
+            self.write_own(buf, ok, Handoff::WithTheBatch);
         }
     }
 
@@ -269,7 +269,7 @@ impl Worker {
                 .drop_summaries
                 .fetch_add(1, Ordering::Relaxed);
         }
-        if !self.write_own(buf, ok) {
+        if !self.write_own(buf, ok, Handoff::AtOnce) {
             // No sink took it: its count goes into the next summary
             // instead of out of the log.
             (self.summary.reported, self.summary.since) = before;
@@ -279,18 +279,35 @@ impl Worker {
     /// Sends a record the worker encoded itself (in `buf`, when `ok`) down
     /// the same stages as logged ones but the filters (a summary of what
     /// was lost must not be sampled, rate-limited or deduplicated away), and
-    /// keeps the buffer for next time. The batches holding it are handed
-    /// off at once (see [`Outbox::send_own`]). Returns true when a sink
-    /// took it.
-    fn write_own(&mut self, buf: Vec<u8>, ok: bool) -> bool {
-        let taken = ok
+    /// keeps the buffer for next time. With [`Handoff::AtOnce`] the batches
+    /// holding it are handed off now (see [`Outbox::send_own`]) and the
+    /// answer is whether a sink took them; otherwise they go when ready, as
+    /// logged records do, and the answer is whether it reached a batch.
+    fn write_own(&mut self, buf: Vec<u8>, ok: bool, handoff: Handoff) -> bool {
+        let batched = ok
             && self
                 .stages
-                .process_with(&buf, Origin::Worker, self.outbox.lanes(), &self.shared)
-            && self.outbox.send_own(&self.shared);
+                .process_with(&buf, Origin::Worker, self.outbox.lanes(), &self.shared);
         self.summary.buf = buf;
-        taken
+        match handoff {
+            Handoff::AtOnce => batched && self.outbox.send_own(&self.shared),
+            Handoff::WithTheBatch => {
+                self.outbox.send_ready(&self.shared);
+                batched
+            }
+        }
     }
+}
+
+/// When a record of the worker's own leaves for the sinks.
+#[derive(Clone, Copy)]
+enum Handoff {
+    /// Now, waiting briefly for room: the drop summary, whose count is
+    /// carried over when no sink takes it.
+    AtOnce,
+    /// When its batch is ready, as a logged record's: the dedupe summaries,
+    /// of which a flush may write thousands.
+    WithTheBatch,
 }
 
 /// Encodes a record of the worker's own (summaries) into `buf`.

@@ -105,9 +105,11 @@ pub enum Format {
 ///
 /// # Failures
 ///
-/// An error or a panic in `open` fails `install()` with
-/// [`Error::SinkOpen`](crate::Error::SinkOpen), naming the sink; the sink
-/// is then dropped without `close`. Any other error or panic is caught,
+/// An error or a panic in a custom sink's `open` fails `install()` with
+/// [`Error::SinkOpen`](crate::Error::SinkOpen), naming the sink (fapilog's
+/// own `File` reports a bad setting as
+/// [`Error::InvalidSetting`](crate::Error::InvalidSetting)); the sink is
+/// then dropped without `close`, and those opened before it are closed. Any other error or panic is caught,
 /// counted, reported, and the sink goes on being used: it gets the next
 /// batch, flush and close as if nothing had happened.
 pub trait Sink: Send + 'static {

@@ -5,7 +5,7 @@ use std::io;
 use std::panic::{self, AssertUnwindSafe};
 
 use super::Sink;
-use crate::pipeline::health::panic_text;
+use crate::pipeline::health::{guarded, Failure};
 
 /// An open sink on its way to its thread. Dropped before it gets there (an
 /// install that failed after opening it), it is closed, a panic in `close`
@@ -18,14 +18,8 @@ impl Opened {
     /// returned as an error (a panic as `panicked: <its message>`); the sink
     /// is then dropped without `close`, since it never opened.
     pub(crate) fn open(mut sink: Box<dyn Sink>) -> io::Result<Opened> {
-        match panic::catch_unwind(AssertUnwindSafe(|| sink.open())) {
-            Ok(Ok(())) => Ok(Opened(Some(sink))),
-            Ok(Err(e)) => Err(e),
-            Err(payload) => Err(io::Error::other(match panic_text(&*payload) {
-                Some(text) => format!("panicked: {text}"),
-                None => "panicked".to_string(),
-            })),
-        }
+        guarded(|| sink.open()).map_err(Failure::into_io_error)?;
+        Ok(Opened(Some(sink)))
     }
 
     /// The sink, still open.
