@@ -6,7 +6,8 @@
 
 #![cfg(unix)]
 
-use std::process::Command;
+mod common;
+
 use std::time::Duration;
 
 const CHILD_VAR: &str = "FAPILOG_CLOSED_STDOUT_CHILD";
@@ -39,10 +40,7 @@ fn child() {
 
 #[test]
 fn records_a_closed_stdout_could_not_take_are_counted_lost() {
-    let exe = std::env::current_exe().expect("test binary");
-    let out = Command::new(exe)
-        .args(["--exact", "child", "--nocapture", "--test-threads=1"])
-        .env(CHILD_VAR, "1")
+    let out = common::child_command(CHILD_VAR, "1")
         .output()
         .expect("run the child");
     let stderr = String::from_utf8_lossy(&out.stderr);

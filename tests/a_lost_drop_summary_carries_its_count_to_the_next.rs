@@ -6,34 +6,20 @@
 
 mod common;
 
-use std::io;
 use std::time::{Duration, Instant};
 
-use common::{is_drop_summary, serial, Collect};
-use fapilog::sink::{Batch, Format, Sink};
-
-/// A sink that takes 5 ms a batch and keeps every line.
-struct Slow(Collect);
-
-impl Sink for Slow {
-    fn name(&self) -> &str {
-        "slow"
-    }
-    fn format(&self) -> Format {
-        Format::Flat
-    }
-    fn write_batch(&mut self, batch: &Batch) -> io::Result<()> {
-        std::thread::sleep(Duration::from_millis(5));
-        self.0.write_batch(batch)
-    }
-}
+use common::{is_drop_summary, serial, Collect, Slow};
+use fapilog::sink::Format;
 
 #[test]
 fn the_summaries_that_arrive_add_up_to_every_drop() {
     let _serial = serial();
     let lines = Collect::new(Format::Flat);
     let guard = common::builder()
-        .sink(Slow(lines.clone()))
+        .sink(Slow {
+            lines: lines.clone(),
+            per_batch: Duration::from_millis(5),
+        })
         .no_fallback()
         .backpressure(Duration::ZERO, true)
         .sink_queue(1)

@@ -13,7 +13,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use common::{serial, u64_fields, Collect};
+use common::{serial, u64_fields, Collect, Slow};
 use fapilog::sink::{Batch, Format, Sink};
 use fapilog::{DropReason, Level};
 
@@ -34,25 +34,6 @@ impl<F: Future> Future for CountPending<F> {
     }
 }
 
-/// A `Collect` sink that sleeps before each batch.
-struct Slow {
-    inner: Collect,
-    delay: Duration,
-}
-
-impl Sink for Slow {
-    fn name(&self) -> &str {
-        "slow"
-    }
-    fn format(&self) -> Format {
-        Format::Flat
-    }
-    fn write_batch(&mut self, batch: &Batch) -> io::Result<()> {
-        std::thread::sleep(self.delay);
-        self.inner.write_batch(batch)
-    }
-}
-
 fn one_worker_runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
@@ -69,8 +50,8 @@ fn waiting_async_log_calls_let_other_tasks_on_the_thread_run() {
     let sink = Collect::new(Format::Flat);
     let guard = fapilog::builder()
         .sink(Slow {
-            inner: sink.clone(),
-            delay: Duration::from_millis(2),
+            lines: sink.clone(),
+            per_batch: Duration::from_millis(2),
         })
         .backpressure(Duration::ZERO, false)
         .capacity(32)

@@ -5,46 +5,14 @@
 //! key-values and `tracing` events with fields, in and out of a span.
 #![cfg(all(feature = "log", feature = "tracing"))]
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+mod common;
 
-struct Counting;
+use std::time::Duration;
 
-static ALL_THREADS: AtomicU64 = AtomicU64::new(0);
-thread_local! {
-    static THIS_THREAD: Cell<u64> = const { Cell::new(0) };
-}
-
-// SAFETY: forwards to the system allocator; only counts.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALL_THREADS.fetch_add(1, Ordering::Relaxed);
-        let _ = THIS_THREAD.try_with(|c| c.set(c.get() + 1));
-        // SAFETY: same contract as ours.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: same contract as ours.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALL_THREADS.fetch_add(1, Ordering::Relaxed);
-        let _ = THIS_THREAD.try_with(|c| c.set(c.get() + 1));
-        // SAFETY: same contract as ours.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
+use common::counting_alloc::{self, Counting};
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
-
-fn allocations_on_this_thread(f: impl FnOnce()) -> u64 {
-    let before = THIS_THREAD.with(Cell::get);
-    f();
-    THIS_THREAD.with(Cell::get) - before
-}
 
 /// Six records: `log` without and with key-values, `tracing` events with
 /// fields (the caller is inside a span).
@@ -55,18 +23,6 @@ fn calls(i: u32) {
     tracing::info!(a = 1, "y");
     tracing::info!(target: "dep::http", status = 200u16, path = "/api", latency = 0.25, "request {}", i);
     tracing::info!(error = %"timed out", ?i, "no format args");
-}
-
-fn wait_processed(target: u64) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while fapilog::stats().processed < target {
-        assert!(
-            Instant::now() < deadline,
-            "worker did not catch up: {:?}",
-            fapilog::stats()
-        );
-        std::thread::sleep(Duration::from_millis(2));
-    }
 }
 
 #[test]
@@ -87,18 +43,18 @@ fn bridged_calls_allocate_nothing_once_their_callsites_were_seen() {
     for i in 0..2_000 {
         calls(i);
     }
-    wait_processed(12_000);
+    common::wait_processed(12_000);
     std::thread::sleep(Duration::from_millis(50));
 
-    let all_before = ALL_THREADS.load(Ordering::Relaxed);
-    let here = allocations_on_this_thread(|| {
+    let all_before = counting_alloc::all_threads();
+    let here = counting_alloc::allocations_on_this_thread(|| {
         for i in 0..1_000 {
             calls(i);
         }
     });
     assert_eq!(here, 0, "allocations on the caller for 6,000 bridged calls");
-    wait_processed(18_000);
-    let everywhere = ALL_THREADS.load(Ordering::Relaxed) - all_before;
+    common::wait_processed(18_000);
+    let everywhere = counting_alloc::all_threads() - all_before;
     assert_eq!(
         everywhere, 0,
         "allocations on any thread while 6,000 bridged records were processed"

@@ -14,7 +14,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{parse, serial, Collect, Env, TempDir};
+use common::{parse, serial, Collect, Env, Slow, TempDir};
 use fapilog::sink::{Batch, File, Format, Sink};
 use fapilog::{DropReason, Error, Preset, Stats};
 use simd_json::prelude::*;
@@ -262,26 +262,17 @@ fn when_the_fallback_fails_too_the_records_are_dropped_and_both_failures_counted
     assert_books(&s, 1);
 }
 
-/// A fallback slow enough that its queue fills.
-struct SlowCollect(Collect);
-
-impl Sink for SlowCollect {
-    fn name(&self) -> &str {
-        "slow-collect"
-    }
-    fn write_batch(&mut self, batch: &Batch) -> io::Result<()> {
-        std::thread::sleep(Duration::from_millis(20));
-        self.0.write_batch(batch)
-    }
-}
-
 #[test]
 fn a_full_fallback_queue_drops_and_counts_without_holding_up_the_sink() {
     let _serial = serial();
     let rescued = Collect::new(Format::Flat);
     let guard = fapilog::builder()
         .sink(Failing::errors(Format::Flat))
-        .fallback(SlowCollect(rescued.clone()))
+        // A fallback slow enough that its queue fills.
+        .fallback(Slow {
+            lines: rescued.clone(),
+            per_batch: Duration::from_millis(20),
+        })
         .backpressure(Duration::ZERO, false)
         .batch_records(1)
         .sink_queue(1)

@@ -3,47 +3,15 @@
 //! kind the macros accept, and the worker and sink threads allocate nothing
 //! per record once warmed up.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
+mod common;
+
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-struct Counting;
-
-static ALL_THREADS: AtomicU64 = AtomicU64::new(0);
-thread_local! {
-    static THIS_THREAD: Cell<u64> = const { Cell::new(0) };
-}
-
-// SAFETY: forwards to the system allocator; only counts.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALL_THREADS.fetch_add(1, Ordering::Relaxed);
-        let _ = THIS_THREAD.try_with(|c| c.set(c.get() + 1));
-        // SAFETY: same contract as ours.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: same contract as ours.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALL_THREADS.fetch_add(1, Ordering::Relaxed);
-        let _ = THIS_THREAD.try_with(|c| c.set(c.get() + 1));
-        // SAFETY: same contract as ours.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
+use common::counting_alloc::{self, Counting};
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
-
-fn allocations_on_this_thread(f: impl FnOnce()) -> u64 {
-    let before = THIS_THREAD.with(Cell::get);
-    f();
-    THIS_THREAD.with(Cell::get) - before
-}
 
 struct Shown(u32);
 impl fmt::Display for Shown {
@@ -95,18 +63,6 @@ fn every_kind(i: u32, owned: &String) {
     );
 }
 
-fn wait_processed(target: u64) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while fapilog::stats().processed < target {
-        assert!(
-            Instant::now() < deadline,
-            "worker did not catch up: {:?}",
-            fapilog::stats()
-        );
-        std::thread::sleep(Duration::from_millis(2));
-    }
-}
-
 #[test]
 fn no_allocation_per_call_on_the_caller_nor_per_record_on_the_worker() {
     let null = fapilog::sink::Null::new();
@@ -124,12 +80,12 @@ fn no_allocation_per_call_on_the_caller_nor_per_record_on_the_worker() {
     for i in 0..4_000 {
         every_kind(i, &owned);
     }
-    wait_processed(40_000);
+    common::wait_processed(40_000);
     std::thread::sleep(Duration::from_millis(50));
 
     // Producer side: zero allocations on this thread, per value kind.
-    let all_before = ALL_THREADS.load(Ordering::Relaxed);
-    let here = allocations_on_this_thread(|| {
+    let all_before = counting_alloc::all_threads();
+    let here = counting_alloc::allocations_on_this_thread(|| {
         for i in 0..2_000 {
             every_kind(i, &owned);
         }
@@ -137,8 +93,8 @@ fn no_allocation_per_call_on_the_caller_nor_per_record_on_the_worker() {
     assert_eq!(here, 0, "allocations on the caller for 20,000 calls");
     // Consumer side: nothing else in the process allocates while the worker
     // and the sink threads process those 20,000 records.
-    wait_processed(60_000);
-    let everywhere = ALL_THREADS.load(Ordering::Relaxed) - all_before;
+    common::wait_processed(60_000);
+    let everywhere = counting_alloc::all_threads() - all_before;
     assert_eq!(
         everywhere, 0,
         "allocations on any thread while 20,000 records were processed"
@@ -151,10 +107,10 @@ fn no_allocation_per_call_on_the_caller_nor_per_record_on_the_worker() {
     for i in 0..100 {
         every_kind(i, &owned);
     }
-    wait_processed(61_000);
+    common::wait_processed(61_000);
     std::thread::sleep(Duration::from_millis(50));
-    let all_before = ALL_THREADS.load(Ordering::Relaxed);
-    let in_scope = allocations_on_this_thread(|| {
+    let all_before = counting_alloc::all_threads();
+    let in_scope = counting_alloc::allocations_on_this_thread(|| {
         for i in 0..100 {
             every_kind(i, &owned);
         }
@@ -163,8 +119,8 @@ fn no_allocation_per_call_on_the_caller_nor_per_record_on_the_worker() {
         in_scope, 0,
         "allocations on the caller for 1,000 calls inside a bound scope"
     );
-    wait_processed(62_000);
-    let everywhere = ALL_THREADS.load(Ordering::Relaxed) - all_before;
+    common::wait_processed(62_000);
+    let everywhere = counting_alloc::all_threads() - all_before;
     assert_eq!(
         everywhere, 0,
         "allocations on any thread while 1,000 bound records were processed"

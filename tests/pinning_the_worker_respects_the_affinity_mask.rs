@@ -11,7 +11,6 @@
 mod common;
 
 use std::os::unix::process::CommandExt;
-use std::process::Command;
 
 use common::{serial, Collect};
 use fapilog::sink::Format;
@@ -89,10 +88,7 @@ fn only_cores_in_the_affinity_mask_are_accepted() {
     let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
     // SAFETY: `inside < CPU_SETSIZE` (it came from a cpu_set_t).
     unsafe { libc::CPU_SET(inside, &mut set) };
-    let mut command = Command::new(std::env::current_exe().expect("test binary"));
-    command
-        .args(["--exact", "child", "--nocapture", "--test-threads=1"])
-        .env(CHILD_VAR, format!("{inside},{outside}"));
+    let mut command = common::child_command(CHILD_VAR, format!("{inside},{outside}"));
     // SAFETY: runs in the forked child before exec, where only
     // async-signal-safe calls are allowed: sched_setaffinity is a system
     // call, and `set` is a plain value moved into the closure.

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{parse, serial, Collect, Env};
+use common::{parse, serial, Collect, Env, Slow};
 use fapilog::sink::Format;
 use fapilog::{Error, Preset};
 use simd_json::prelude::*;
@@ -150,28 +150,15 @@ fn the_environment_fills_in_what_the_code_left_unset() {
     assert_eq!(lines[0]["token"], "***");
 }
 
-/// Writes slowly, so a small ring fills.
-struct Slow(Collect);
-
-impl fapilog::sink::Sink for Slow {
-    fn name(&self) -> &str {
-        "slow"
-    }
-    fn format(&self) -> Format {
-        Format::Flat
-    }
-    fn write_batch(&mut self, batch: &fapilog::sink::Batch) -> std::io::Result<()> {
-        std::thread::sleep(std::time::Duration::from_millis(2));
-        self.0.write_batch(batch)
-    }
-}
-
 #[test]
 fn protected_levels_wait_instead_of_dropping_when_lossless() {
     let _serial = serial();
     let sink = Collect::new(Format::Flat);
     let guard = fapilog::builder()
-        .sink(Slow(sink.clone()))
+        .sink(Slow {
+            lines: sink.clone(),
+            per_batch: std::time::Duration::from_millis(2),
+        })
         .capacity(64)
         .slot_size(128)
         .backpressure(std::time::Duration::ZERO, true)

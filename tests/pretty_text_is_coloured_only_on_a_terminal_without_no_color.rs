@@ -6,8 +6,9 @@
 
 #![cfg(target_os = "linux")]
 
+mod common;
+
 use std::ffi::CStr;
-use std::process::Command;
 
 use fapilog::sink::{Format, Sink, Stdout};
 
@@ -48,10 +49,8 @@ fn child() {
 /// Whether `Stdout::pretty()` chose colour in a child whose stdout is a
 /// terminal (`tty`) or a pipe, with `NO_COLOR` as given.
 fn child_colours(stdout: &str, no_color: Option<&str>) -> bool {
-    let mut cmd = Command::new(std::env::current_exe().expect("test binary"));
-    cmd.args(["--exact", "child", "--nocapture", "--test-threads=1"])
-        .env(CHILD_VAR, stdout)
-        .env_remove("NO_COLOR");
+    let mut cmd = common::child_command(CHILD_VAR, stdout);
+    cmd.env_remove("NO_COLOR");
     if let Some(value) = no_color {
         cmd.env("NO_COLOR", value);
     }

@@ -8,27 +8,10 @@
 
 mod common;
 
-use common::{serial, Collect};
-use fapilog::sink::{Batch, Format, Sink};
+use common::{serial, Collect, Slow};
+use fapilog::sink::Format;
 use fapilog::{DropReason, Level};
-use std::io;
 use std::time::Duration;
-
-/// Takes 2 ms per batch, so that the ring and the sink queue stay full
-/// while records keep coming.
-struct Slow {
-    inner: Collect,
-}
-
-impl Sink for Slow {
-    fn name(&self) -> &str {
-        "slow"
-    }
-    fn write_batch(&mut self, batch: &Batch) -> io::Result<()> {
-        std::thread::sleep(Duration::from_millis(2));
-        self.inner.write_batch(batch)
-    }
-}
 
 const RECORDS: u64 = 2_000;
 
@@ -39,7 +22,8 @@ fn log_through_a_slow_sink(level: Level, asynchronous: bool) -> (Vec<String>, fa
     let lines = Collect::new(Format::Flat);
     let guard = common::builder()
         .sink(Slow {
-            inner: lines.clone(),
+            lines: lines.clone(),
+            per_batch: Duration::from_millis(2),
         })
         .capacity(64)
         .slot_size(128)
@@ -152,7 +136,8 @@ fn by_default_a_batch_holding_an_error_waits_for_a_full_sink_queue() {
     // lossless.
     let guard = fapilog::builder()
         .sink(Slow {
-            inner: lines.clone(),
+            lines: lines.clone(),
+            per_batch: Duration::from_millis(2),
         })
         .sink_queue(1)
         .batch_records(16)

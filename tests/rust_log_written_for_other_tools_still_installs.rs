@@ -10,8 +10,6 @@
 
 mod common;
 
-use std::process::Command;
-
 use common::{serial, Collect};
 use fapilog::sink::Format;
 
@@ -35,9 +33,7 @@ fn child() {
 
 /// Runs the child with `RUST_LOG=value`: (level line, fapilog's stderr lines).
 fn run_child(value: &str) -> (String, Vec<String>) {
-    let out = Command::new(std::env::current_exe().expect("test binary"))
-        .args(["--exact", "child", "--nocapture", "--test-threads=1"])
-        .env(CHILD_VAR, "1")
+    let out = common::child_command(CHILD_VAR, "1")
         .env("RUST_LOG", value)
         .env_remove("FAPILOG_LEVEL")
         .env_remove("FAPILOG_PRESET")

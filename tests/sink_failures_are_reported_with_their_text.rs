@@ -13,7 +13,7 @@
 mod common;
 
 use std::io;
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -219,10 +219,7 @@ struct Child {
 
 impl Child {
     fn run(scenario: &str) -> Child {
-        let exe = std::env::current_exe().expect("test binary");
-        let out = Command::new(exe)
-            .args(["--exact", "child", "--nocapture", "--test-threads=1"])
-            .env(SCENARIO_VAR, scenario)
+        let out = common::child_command(SCENARIO_VAR, scenario)
             .output()
             .expect("run the child");
         let stdout = String::from_utf8_lossy(&out.stdout).into_owned();

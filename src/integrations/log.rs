@@ -51,7 +51,7 @@ use ::log::{LevelFilter, Log, Metadata, Record};
 use parking_lot::Mutex;
 
 use super::intern::{Hash, Table};
-use super::{gate_open, most_verbose_enabled, LEVELS};
+use super::{gate_open, most_verbose_enabled, unnamed_callsites, LEVELS};
 use crate::record::value::Sealed;
 use crate::record::{Callsite, Encoder, Fields};
 use crate::Level;
@@ -157,16 +157,7 @@ const MAX_FIELDS: usize = 32;
 static CALLSITES: Table<Callsite, 8192> = Table::new();
 
 /// The shared callsites of records beyond the table, by `log` level.
-static UNNAMED: [Callsite; 5] = {
-    const NAMES: &[&str] = &["log.target", "log.kv"];
-    [
-        Callsite::new(Level::Error, "log", "", 0, NAMES),
-        Callsite::new(Level::Warning, "log", "", 0, NAMES),
-        Callsite::new(Level::Info, "log", "", 0, NAMES),
-        Callsite::new(Level::Debug, "log", "", 0, NAMES),
-        Callsite::new(Level::Trace, "log", "", 0, NAMES),
-    ]
-};
+static UNNAMED: [Callsite; 5] = unnamed_callsites("log", &["log.target", "log.kv"]);
 
 /// The record's callsite, made the first time; `None` beyond the table or
 /// past [`MAX_FIELDS`] key-values.

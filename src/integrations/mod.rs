@@ -54,6 +54,23 @@ const LEVELS: [crate::Level; 5] = [
     crate::Level::Trace,
 ];
 
+/// The shared callsites, one per level of [`LEVELS`], of a bridge's records
+/// beyond its callsite table: logger `target`, fields `names`.
+#[cfg(any(feature = "log", feature = "tracing"))]
+const fn unnamed_callsites(
+    target: &'static str,
+    names: &'static [&'static str],
+) -> [crate::record::Callsite; 5] {
+    use crate::record::Callsite;
+    [
+        Callsite::new(LEVELS[0], target, "", 0, names),
+        Callsite::new(LEVELS[1], target, "", 0, names),
+        Callsite::new(LEVELS[2], target, "", 0, names),
+        Callsite::new(LEVELS[3], target, "", 0, names),
+        Callsite::new(LEVELS[4], target, "", 0, names),
+    ]
+}
+
 /// The index in [`LEVELS`] of the most verbose of the five levels that
 /// fapilog lets through now (compile-time maximum and runtime gate, for the
 /// most verbose target), or `None` when none passes: what the facades'

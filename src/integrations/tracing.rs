@@ -77,7 +77,7 @@ use tracing_subscriber::layer::{Context, SubscriberExt};
 use tracing_subscriber::registry::LookupSpan;
 
 use super::intern::{Hash, Table};
-use super::{gate_open, most_verbose_enabled, LEVELS};
+use super::{gate_open, most_verbose_enabled, unnamed_callsites, LEVELS};
 use crate::record::value::Sealed;
 use crate::record::{Callsite, DisplayValue, Encoder, Fields};
 use crate::Level;
@@ -251,16 +251,7 @@ struct Made {
 static CALLSITES: Table<Made, 8192> = Table::new();
 
 /// The shared callsites of events beyond the table, by level.
-static UNNAMED: [Callsite; 5] = {
-    const NAMES: &[&str] = &["tracing.target", "tracing.fields"];
-    [
-        Callsite::new(Level::Error, "tracing", "", 0, NAMES),
-        Callsite::new(Level::Warning, "tracing", "", 0, NAMES),
-        Callsite::new(Level::Info, "tracing", "", 0, NAMES),
-        Callsite::new(Level::Debug, "tracing", "", 0, NAMES),
-        Callsite::new(Level::Trace, "tracing", "", 0, NAMES),
-    ]
-};
+static UNNAMED: [Callsite; 5] = unnamed_callsites("tracing", &["tracing.target", "tracing.fields"]);
 
 /// The event's callsite, made the first time; `None` beyond the table.
 #[inline]

@@ -65,6 +65,52 @@ impl Sink for Collect {
     }
 }
 
+/// A [`Collect`] that takes `per_batch` over every batch, so that rings
+/// and sink queues fill while records keep coming.
+pub struct Slow {
+    pub lines: Collect,
+    pub per_batch: std::time::Duration,
+}
+
+impl Sink for Slow {
+    fn name(&self) -> &str {
+        "slow"
+    }
+    fn format(&self) -> Format {
+        self.lines.format
+    }
+    fn write_batch(&mut self, batch: &Batch) -> io::Result<()> {
+        std::thread::sleep(self.per_batch);
+        self.lines.write_batch(batch)
+    }
+}
+
+/// This test binary, run again to execute only its test `child`, with
+/// `var=value` set so that `child` knows to run (env_logger's pattern for
+/// what must happen in a process of its own: exit, a closed descriptor, an
+/// affinity mask).
+pub fn child_command(var: &str, value: impl AsRef<std::ffi::OsStr>) -> std::process::Command {
+    let mut command = std::process::Command::new(std::env::current_exe().expect("test binary"));
+    command
+        .args(["--exact", "child", "--nocapture", "--test-threads=1"])
+        .env(var, value);
+    command
+}
+
+/// Waits (up to 30 s) until the worker has processed `target` records, so
+/// that a count taken next covers their processing.
+pub fn wait_processed(target: u64) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while fapilog::stats().processed < target {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "worker did not catch up: {:?}",
+            fapilog::stats()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+}
+
 /// Parses a JSON line with simd-json (with serde_json into the same value
 /// type under miri: simd-json's parser breaks miri's aliasing rules, see
 /// simd-lite/simd-json issue 446).
@@ -170,6 +216,7 @@ pub fn u64_fields<const N: usize>(line: &[u8], keys: [&str; N]) -> Option<[u64; 
 pub fn is_drop_summary(line: &str) -> bool {
     line.contains(r#""level":"WARNING","logger":"fapilog","message":"fapilog dropped "#)
 }
+pub mod counting_alloc;
 pub mod file_sink;
 pub mod secrets;
 
