@@ -178,7 +178,10 @@ fn a_tracing_event_arrives_with_its_level_target_message_typed_fields_and_spans(
         (Some("ERROR"), Some("in spans"))
     );
     assert_eq!(s["n"].as_u64(), Some(1));
-    assert_eq!(s["spans"], "outer:inner", "span names, outermost first");
+    assert_eq!(
+        s["spans"], "outer{id=7}:inner",
+        "spans outermost first, with their fields"
+    );
     assert_eq!(
         LevelFilter::current(),
         LevelFilter::OFF,

@@ -5,7 +5,7 @@
 //! | feature | install | what arrives |
 //! |---|---|---|
 //! | `log` | `integrations::log::init()` | every `log` record: level, target, message, key-values as typed fields |
-//! | `tracing` | `integrations::tracing::init()`, or `integrations::tracing::layer()` in a `tracing_subscriber` stack | every event: level, target, message, fields as typed fields, the names of the spans it is in |
+//! | `tracing` | `integrations::tracing::init()`, or `integrations::tracing::layer()` in a `tracing_subscriber` stack | every event: level, target, message, fields as typed fields, the spans it is in with their fields |
 //!
 //! A bridged record goes through what a macro call goes through: the
 //! compile-time maximum level, the runtime level and per-target directives
