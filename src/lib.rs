@@ -52,6 +52,7 @@ mod clock;
 pub mod context;
 mod copy;
 mod error;
+mod fork;
 mod hidden_debug;
 pub mod integrations;
 pub mod level;

@@ -81,11 +81,20 @@ impl Drop for Guard {
 /// On fapilog's own threads (from a sink, an enricher, a filter or a
 /// redactor) it returns false at once: the flush would wait for that very
 /// thread, holding the pipeline up until the flush timeout.
+///
+/// In a fork's child whose logger was inherited from the parent (`fork()`
+/// after `install()`), it returns false at once, with a line on stderr: the
+/// worker and the sinks stayed in the parent, so nothing logged in the
+/// child reaches a sink (see [`DropReason::Forked`](crate::DropReason::Forked)).
 pub fn flush() -> bool {
     let Some(shared) = logger::installed() else {
         return true;
     };
     if on_internal_thread() {
+        return false;
+    }
+    if shared.inherited() {
+        crate::fork::say(&logger::forked_line("flush", &shared));
         return false;
     }
     report(&shared, "flush", shared.control.flush(shared.flush_timeout))
@@ -101,6 +110,11 @@ pub fn flush() -> bool {
 /// not take, a flush, or its close, since the previous flush. So a logger
 /// whose only sink failed every write returns false, even though that sink
 /// answered at once. Also true when no logger is installed.
+///
+/// In a fork's child whose logger was inherited from the parent, it
+/// unpublishes that logger and returns false at once, with a line on stderr
+/// (nothing logged in the child reached a sink; no thread of the parent is
+/// signalled or joined); so does dropping the inherited [`Guard`].
 pub fn shutdown() -> bool {
     match logger::installed() {
         Some(shared) => shutdown_epoch(shared.epoch),
@@ -112,6 +126,12 @@ fn shutdown_epoch(epoch: usize) -> bool {
     let Some(shared) = logger::unpublish(epoch) else {
         return true;
     };
+    if shared.inherited() {
+        // A fork's child: the worker and the sinks are in the parent. Not
+        // signalled, not joined: their threads do not exist here.
+        crate::fork::say(&logger::forked_line("shutdown", &shared));
+        return false;
+    }
     let result = shared.control.shutdown(shared.flush_timeout);
     let ok = report(&shared, "shutdown", result.clone());
     if result.is_ok() {

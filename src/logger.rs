@@ -17,7 +17,7 @@
 use std::cell::Cell;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
@@ -25,6 +25,7 @@ use std::time::{Duration, Instant};
 use parking_lot::Mutex;
 
 use crate::context::Scope;
+use crate::fork::lock::{fork_mutex, ForkMutex};
 use crate::pipeline::control::Control;
 use crate::pipeline::health::{HealthCell, SinkHealth};
 use crate::record::decode::Header;
@@ -33,16 +34,22 @@ use crate::ring::{Exact, Ring, RingShape, WaitPolicy};
 use crate::stats::{DropCounters, DropReason, Stats, WorkerCounters};
 use crate::{clock, Level};
 
-/// Epoch of the installed logger; 0 when none is.
+/// Epoch of the installed logger; 0 when none is. Changed only under
+/// [`CURRENT`]'s lock.
 static EPOCH: AtomicUsize = AtomicUsize::new(0);
 /// The installed logger, or the last one (kept for `stats()` after shutdown).
-static CURRENT: Mutex<Option<Arc<Shared>>> = parking_lot::const_mutex(None);
+/// A [`ForkMutex`]: a fork's child can always take it (see `fork/`).
+static CURRENT: ForkMutex<Option<Arc<Shared>>> = fork_mutex(None);
+/// The logger whose ring list the fork handlers hold (see [`hold_for_fork`]).
+static HELD_FOR_FORK: AtomicPtr<Shared> = AtomicPtr::new(std::ptr::null_mut());
 
 /// State shared by callers (through their leases), the worker and `stats()`.
 pub(crate) struct Shared {
     pub epoch: usize,
     pub shape: RingShape,
-    rings: Mutex<RingSet>,
+    /// A [`ForkMutex`], held across a fork (see [`hold_for_fork`]): a fork's
+    /// child reads the list in `stats()` and gives rings back to it.
+    rings: ForkMutex<RingSet>,
     /// Bumped whenever a ring is added, so the worker refreshes its list.
     rings_version: AtomicUsize,
     pub counters: WorkerCounters,
@@ -87,7 +94,7 @@ impl Shared {
         Shared {
             epoch,
             shape,
-            rings: Mutex::new(RingSet {
+            rings: fork_mutex(RingSet {
                 all: rings.clone(),
                 free: rings,
             }),
@@ -139,20 +146,33 @@ impl Shared {
         (now != seen).then(|| (now, self.rings.lock().all.clone()))
     }
 
+    /// Whether this logger was inherited at a fork (see `fork/`): its worker
+    /// and sinks are in another process.
+    pub(crate) fn inherited(&self) -> bool {
+        crate::fork::inherited(self.epoch)
+    }
+
     pub(crate) fn stats(&self) -> Stats {
         let mut s = Stats::default();
         // After shutdown, records still in a ring are lost: published after
         // the worker's last look (a call that was still writing when the
         // logger shut down, its `Display` slow), or left when shutdown gave
-        // up. They count as dropped `shutdown`.
-        let finished = self.control.is_finished();
+        // up. They count as dropped `shutdown`. In a fork's child, whatever
+        // the inherited logger's rings hold never reaches a sink from this
+        // process: dropped `forked` (those logged before the fork are the
+        // parent's to write, and its worker writes its own copies).
+        let lost = if self.inherited() {
+            Some(DropReason::Forked)
+        } else {
+            self.control.is_finished().then_some(DropReason::Shutdown)
+        };
         for ring in &self.rings.lock().all {
             s.add_producer(ring.counters());
             s.queue_depth += ring.depth() as u64;
-            if finished {
-                let mut count =
-                    |header: &Header| s.add_drops(DropReason::Shutdown, header_level(header), 1);
-                // SAFETY: the worker, the rings' only consumer, has finished.
+            if let Some(reason) = lost {
+                let mut count = |header: &Header| s.add_drops(reason, header_level(header), 1);
+                // SAFETY: the rings' only consumer, the worker, has finished,
+                // or (inherited at a fork) does not exist in this process.
                 unsafe { ring.unconsumed(&mut count) };
             }
         }
@@ -175,15 +195,77 @@ fn header_level(header: &Header) -> Level {
     unsafe { &*header.callsite }.level
 }
 
-/// Makes `shared` the installed logger. Fails if one is installed.
+/// Makes `shared` the installed logger. Fails if one is installed, unless
+/// it is one this process inherited at a fork: that one is replaced (its
+/// worker and sinks are in the parent, so there is nothing to stop or join
+/// here), and what was logged to it in this process is reported on stderr.
 pub(crate) fn publish(shared: Arc<Shared>) -> Result<(), crate::Error> {
-    let mut current = CURRENT.lock();
-    if EPOCH.load(Ordering::Acquire) != 0 {
-        return Err(crate::Error::AlreadyInstalled);
+    crate::fork::register_handlers();
+    let replaced = {
+        // A fork's child may take this lock: the fork handlers hold it
+        // across every fork, so no thread of the parent held it then.
+        let mut current = CURRENT.lock();
+        let epoch = EPOCH.load(Ordering::Acquire);
+        if epoch != 0 && !crate::fork::inherited(epoch) {
+            return Err(crate::Error::AlreadyInstalled);
+        }
+        EPOCH.store(shared.epoch, Ordering::Release);
+        current.replace(shared).filter(|old| old.epoch == epoch)
+    };
+    if let Some(old) = replaced {
+        // Dropped outside the lock. Never freed in fact: the parent's
+        // worker, gone from this process, still owns a count of it.
+        crate::fork::say(&forked_line("install", &old));
     }
-    EPOCH.store(shared.epoch, Ordering::Release);
-    *current = Some(shared);
     Ok(())
+}
+
+/// The line a fork's child writes to stderr when it flushes, shuts down or
+/// replaces the logger it inherited.
+pub(crate) fn forked_line(what: &str, inherited: &Shared) -> String {
+    format!(
+        "fapilog: {what}: this process is a fork's child and its logger was installed in the \
+         parent, whose worker and sinks are not here: {} record(s) reached no sink (counted \
+         dropped, forked); install a logger in this process to log here\n",
+        inherited.stats().dropped_for(DropReason::Forked)
+    )
+}
+
+/// The installed logger's epoch (0 when none is), read without the lock.
+#[inline]
+pub(crate) fn installed_epoch() -> usize {
+    EPOCH.load(Ordering::Relaxed)
+}
+
+/// The fork handlers' prepare step: takes [`CURRENT`] and the current
+/// logger's ring list, waiting for any other thread holding them, so that
+/// no thread the child lacks holds them at the fork; released by
+/// [`release_after_fork`] in both processes. (Lock order as everywhere:
+/// `CURRENT` before a ring list.)
+#[cfg_attr(not(unix), allow(dead_code))]
+pub(crate) fn hold_for_fork() {
+    let current = CURRENT.lock();
+    if let Some(shared) = current.as_ref() {
+        std::mem::forget(shared.rings.lock());
+        HELD_FOR_FORK.store(Arc::as_ptr(shared).cast_mut(), Ordering::Relaxed);
+    }
+    std::mem::forget(current);
+}
+
+/// The fork handlers' parent and child step: lets go of what
+/// [`hold_for_fork`] took. Atomic loads and stores only (async-signal-safe).
+#[cfg_attr(not(unix), allow(dead_code))]
+pub(crate) fn release_after_fork() {
+    let held = HELD_FOR_FORK.swap(std::ptr::null_mut(), Ordering::Relaxed);
+    if !held.is_null() {
+        // SAFETY: `held` is the logger in `CURRENT`, kept alive by it, and
+        // `CURRENT` is still locked by `hold_for_fork` (released below), so
+        // it cannot have changed. Its ring list's guard was forgotten there
+        // by this same thread, and is never used.
+        unsafe { (*held).rings.force_unlock() };
+    }
+    // SAFETY: as above: `hold_for_fork` forgot this guard.
+    unsafe { CURRENT.force_unlock() };
 }
 
 /// The next epoch number (never 0).
@@ -356,21 +438,36 @@ impl Lease {
         }
     }
 
-    /// Leases a ring from the installed logger; false if none is installed.
+    /// Leases a ring from the installed logger, if there is one and it was
+    /// not inherited at a fork (one that was gets no new rings: nothing
+    /// written to them could reach a sink).
     #[cold]
-    fn renew(&self, owner: &LeaseOwner) -> bool {
+    fn renew(&self, owner: &LeaseOwner) -> Renewed {
         self.release(owner.shared.take());
         let Some(shared) = installed() else {
-            return false;
+            return Renewed::NoLogger;
         };
+        if shared.inherited() {
+            return Renewed::Forked(shared);
+        }
         let ring = shared.lease();
         self.ring.set(Arc::into_raw(ring));
         self.epoch.set(shared.epoch);
         // Not busy: a busy lease never gets here (`write_slow`).
         self.key.set(shared.epoch);
         owner.shared.set(Some(shared));
-        true
+        Renewed::Leased
     }
+}
+
+/// What [`Lease::renew`] did.
+enum Renewed {
+    /// The lease holds a ring of the installed logger.
+    Leased,
+    /// No logger is installed.
+    NoLogger,
+    /// The installed logger was inherited at a fork: no ring leased.
+    Forked(Arc<Shared>),
 }
 
 thread_local! {
@@ -480,11 +577,24 @@ fn write_leased<F: Fields + Copy>(
         // `backpressure(0, true)`, whose drops would then go uncounted.)
         (false, true) => TryLog::Full,
         (false, false) => {
-            ring.counters()
-                .drop_record(DropReason::QueueFull, callsite.level);
+            drop_full(lease, ring, callsite.level);
             TryLog::Done
         }
     }
+}
+
+/// Counts a record the ring had no room for: `forked` when the ring's
+/// logger was inherited at a fork (no worker will ever make room), else
+/// `queue_full`.
+#[cold]
+#[inline(never)]
+fn drop_full(lease: &Lease, ring: &Ring, level: Level) {
+    let reason = if crate::fork::inherited(lease.epoch.get()) {
+        DropReason::Forked
+    } else {
+        DropReason::QueueFull
+    };
+    ring.counters().drop_record(reason, level);
 }
 
 /// Writes one record to the leased ring; false if the policy gave up.
@@ -591,9 +701,14 @@ fn write_slow<F: Fields + Copy>(
         return TryLog::Done;
     }
     match LEASE_OWNER.try_with(|owner| lease.renew(owner)) {
-        Ok(true) => {}
-        // No logger is installed.
-        Ok(false) => return TryLog::Done,
+        Ok(Renewed::Leased) => {}
+        Ok(Renewed::NoLogger) => return TryLog::Done,
+        // A thread of a fork's child (or one that had not logged before the
+        // fork): its record could reach no sink.
+        Ok(Renewed::Forked(shared)) => {
+            shared.unowned_drops.add(DropReason::Forked, callsite.level);
+            return TryLog::Done;
+        }
         // This thread's lease is already torn down (a log call from another
         // thread-local's destructor at thread exit).
         Err(_) => {
@@ -723,7 +838,14 @@ impl AsyncWait {
     #[doc(hidden)]
     pub async fn space(&mut self) -> bool {
         let level = self.callsite.level;
-        let policy = installed()
+        let shared = installed();
+        if shared.as_ref().is_some_and(|s| s.inherited()) {
+            // A fork's child: no worker will make room.
+            self.deadline = None;
+            drop_async(DropReason::Forked, level);
+            return false;
+        }
+        let policy = shared
             .map(|s| *policy_for(&s.shape, None, level as u8 >= s.shape.protected_from))
             .unwrap_or(WaitPolicy::NO_WAIT);
         let deadline = *self

@@ -44,11 +44,22 @@ pub enum DropReason {
     /// it waited for space: its future was dropped (a `select!`, a timeout,
     /// an aborted task) before the record was written or given up.
     Cancelled = 9,
+    /// Logged in a fork's child to the logger it inherited from its parent
+    /// (`fork()` after `install()`), whose worker and sinks stayed in the
+    /// parent: a call that finds its ring full is dropped at once, whatever
+    /// the backpressure policy, as is every call of a thread that had not
+    /// logged before the fork; and the records the child wrote into its
+    /// ring before it filled count here too (`stats()` counts them as soon
+    /// as they are written, since no worker will take them). Install a
+    /// logger in the child to log there: `stats()` then reports the new
+    /// logger, and the inherited one's count is in the line `install()`
+    /// writes to stderr as it replaces it.
+    Forked = 10,
 }
 
 impl DropReason {
     /// Every reason, in counter order.
-    pub const ALL: [DropReason; 10] = [
+    pub const ALL: [DropReason; 11] = [
         DropReason::QueueFull,
         DropReason::Reentrant,
         DropReason::Panicked,
@@ -59,6 +70,7 @@ impl DropReason {
         DropReason::RedactionFailed,
         DropReason::ThreadExit,
         DropReason::Cancelled,
+        DropReason::Forked,
     ];
 
     /// Its name in stats and drop summaries.
@@ -74,6 +86,7 @@ impl DropReason {
             DropReason::RedactionFailed => "redaction_failed",
             DropReason::ThreadExit => "thread_exit",
             DropReason::Cancelled => "cancelled",
+            DropReason::Forked => "forked",
         }
     }
 }
@@ -259,6 +272,7 @@ impl Stats {
             DropReason::Corrupt,
             DropReason::ThreadExit,
             DropReason::Cancelled,
+            DropReason::Forked,
         ]
         .iter()
         .map(|r| self.dropped_for(*r))

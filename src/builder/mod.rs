@@ -845,14 +845,18 @@ impl LoggerBuilder {
     ///
     /// Fails, naming the setting or sink, on an invalid setting, a sink that
     /// cannot open (its `open` returned an error or panicked), or when
-    /// another logger is installed (drop its guard first). Nothing is left
+    /// another logger is installed (drop its guard first). In a fork's
+    /// child, the logger inherited from the parent (whose worker and sinks
+    /// stayed there) is replaced instead, and what was logged to it in the
+    /// child is reported on stderr (counted dropped `forked`). Nothing is left
     /// running after an error, and every sink it opened (the fallback too)
     /// is closed again, panics in `close` caught.
     pub fn install(mut self) -> Result<Guard, Error> {
         self.apply_env(&|v| std::env::var(v).ok())?;
         let shape = self.validate()?;
         let directives = self.resolve_directives(|v| std::env::var_os(v))?;
-        if logger::installed().is_some() {
+        // A logger inherited at a fork is replaced (see `logger::publish`).
+        if logger::installed().is_some_and(|s| !s.inherited()) {
             return Err(Error::AlreadyInstalled);
         }
         if self.sinks.is_empty() {

@@ -58,7 +58,9 @@ impl WaitPolicy {
         mut ready: impl FnMut() -> bool,
         mut roomy: impl FnMut() -> bool,
     ) -> bool {
-        if self.gives_up_at_once() {
+        // In a fork's child logging to the logger it inherited, no worker
+        // will ever make room (see `fork/`): give up at once.
+        if self.gives_up_at_once() || crate::fork::must_not_wait() {
             return false;
         }
         #[cfg(fapilog_loom)]
