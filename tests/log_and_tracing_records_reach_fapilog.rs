@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Once};
 use std::time::Duration;
 
-use common::{is_drop_summary, parse, serial, Collect};
+use common::{serial, Collect};
 use fapilog::sink::{Batch, Format, Sink};
 use fapilog::{DropReason, Level};
 use simd_json::prelude::*;
@@ -35,16 +35,8 @@ impl fmt::Display for Shown {
     }
 }
 
-fn lines(sink: &Collect) -> Vec<simd_json::OwnedValue> {
-    sink.lines()
-        .iter()
-        .filter(|l| !is_drop_summary(l))
-        .map(|l| parse(l))
-        .collect()
-}
-
 fn messages(sink: &Collect) -> Vec<String> {
-    lines(sink)
+    sink.records()
         .iter()
         .map(|l| l["message"].as_str().unwrap().to_string())
         .collect()
@@ -75,7 +67,7 @@ fn a_log_record_arrives_with_its_level_target_message_and_typed_key_values() {
     drop(guard);
     assert_eq!(fapilog::stats().submitted, 4, "{:#?}", fapilog::stats());
 
-    let got = lines(&sink);
+    let got = sink.records();
     assert_eq!(got.len(), 4, "{:#?}", sink.lines());
     let warn = &got[1]["log"];
     assert_eq!(warn["level"], "WARNING");
@@ -142,7 +134,7 @@ fn a_tracing_event_arrives_with_its_level_target_message_typed_fields_and_spans(
     drop((_inner, _outer));
     drop(guard);
 
-    let got = lines(&sink);
+    let got = sink.records();
     assert_eq!(got.len(), 4, "{:#?}", sink.lines());
     assert_eq!(got[0]["level"], "WARNING");
     assert_eq!(got[0]["logger"], module_path!());

@@ -13,7 +13,7 @@ mod common;
 use std::sync::Once;
 use std::time::Duration;
 
-use common::{is_drop_summary, parse, serial, Collect};
+use common::{parse, serial, Collect};
 use fapilog::sink::Format;
 use fapilog::Preset;
 use simd_json::prelude::*;
@@ -34,17 +34,9 @@ fn install(sink: &Collect) -> fapilog::Guard {
         .unwrap()
 }
 
-fn lines(sink: &Collect) -> Vec<simd_json::OwnedValue> {
-    sink.lines()
-        .iter()
-        .filter(|l| !is_drop_summary(l))
-        .map(|l| parse(l))
-        .collect()
-}
-
 /// The `spans` field of each line, by message.
 fn spans(sink: &Collect) -> Vec<(String, Option<String>)> {
-    lines(sink)
+    sink.records()
         .iter()
         .map(|l| {
             (
@@ -95,7 +87,7 @@ fn span_fields_appear_in_every_event_inside_the_span_outermost_first() {
             pair("in no span", None),
         ]
     );
-    let in_three = &lines(&sink)[1];
+    let in_three = &sink.records()[1];
     assert_eq!(
         in_three["attempt"].as_i64(),
         Some(2),
@@ -178,7 +170,7 @@ fn values_are_quoted_where_they_are_not_one_plain_word() {
     span.in_scope(|| tracing::info!("quoting"));
     drop(guard);
 
-    let got = lines(&sink);
+    let got = sink.records();
     assert_eq!(
         got[0]["log"]["data"]["spans"].as_str(),
         Some(concat!(
@@ -211,7 +203,7 @@ fn a_huge_span_field_is_capped_and_the_record_arrives_whole() {
     plain.in_scope(|| tracing::info!(n = 2, "plain"));
     drop(guard);
 
-    let got = lines(&sink);
+    let got = sink.records();
     assert_eq!(got.len(), 2, "{:?}", sink.lines());
     assert_eq!(
         fapilog::stats().truncated,

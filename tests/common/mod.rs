@@ -42,6 +42,15 @@ impl Collect {
     pub fn lines(&self) -> Vec<String> {
         self.lines.lock().unwrap().clone()
     }
+
+    /// The lines written so far, drop summaries left out, each parsed.
+    pub fn records(&self) -> Vec<simd_json::OwnedValue> {
+        self.lines()
+            .iter()
+            .filter(|l| !is_drop_summary(l))
+            .map(|l| parse(l))
+            .collect()
+    }
 }
 
 impl Sink for Collect {
