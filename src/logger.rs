@@ -242,7 +242,7 @@ pub(crate) fn installed_epoch() -> usize {
 /// no thread the child lacks holds them at the fork; released by
 /// [`release_after_fork`] in both processes. (Lock order as everywhere:
 /// `CURRENT` before a ring list.)
-#[cfg_attr(not(unix), allow(dead_code))]
+#[cfg_attr(any(not(unix), miri), allow(dead_code))]
 pub(crate) fn hold_for_fork() {
     let current = CURRENT.lock();
     if let Some(shared) = current.as_ref() {
@@ -254,7 +254,7 @@ pub(crate) fn hold_for_fork() {
 
 /// The fork handlers' parent and child step: lets go of what
 /// [`hold_for_fork`] took. Atomic loads and stores only (async-signal-safe).
-#[cfg_attr(not(unix), allow(dead_code))]
+#[cfg_attr(any(not(unix), miri), allow(dead_code))]
 pub(crate) fn release_after_fork() {
     let held = HELD_FOR_FORK.swap(std::ptr::null_mut(), Ordering::Relaxed);
     if !held.is_null() {

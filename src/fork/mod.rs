@@ -49,7 +49,8 @@ pub(crate) fn must_not_wait() -> bool {
 
 /// Registers the fork handlers, once per process (the child inherits them).
 pub(crate) fn register_handlers() {
-    #[cfg(unix)]
+    // Not under miri, which has no `pthread_atfork` (and no `fork`).
+    #[cfg(all(unix, not(miri)))]
     {
         static ONCE: std::sync::Once = std::sync::Once::new();
         ONCE.call_once(|| {
@@ -64,13 +65,13 @@ pub(crate) fn register_handlers() {
 
 /// Before the fork, in the forking thread: takes fapilog's process-wide
 /// locks, waiting for any other thread that holds one to let go.
-#[cfg(unix)]
+#[cfg(all(unix, not(miri)))]
 extern "C" fn prepare() {
     crate::logger::hold_for_fork();
 }
 
 /// After the fork, in the parent: lets the locks go again.
-#[cfg(unix)]
+#[cfg(all(unix, not(miri)))]
 extern "C" fn parent() {
     crate::logger::release_after_fork();
 }
@@ -78,7 +79,7 @@ extern "C" fn parent() {
 /// After the fork, in the child (its only thread): notes the logger it
 /// inherited and lets the locks go. Atomic loads and stores only, which are
 /// async-signal-safe.
-#[cfg(unix)]
+#[cfg(all(unix, not(miri)))]
 extern "C" fn child() {
     INHERITED.store(crate::logger::installed_epoch(), Ordering::Relaxed);
     crate::logger::release_after_fork();
