@@ -63,6 +63,7 @@ pub mod record;
 mod ring;
 pub mod sink;
 mod stats;
+mod text;
 
 /// Consumer-side filters: sampling, rate limiting, de-duplication of errors,
 /// and a limit on the size of a line. Each setting is checked by its

@@ -139,6 +139,7 @@ use super::intern::{Hash, Table};
 use super::{gate_open, most_verbose_enabled, unnamed_callsites, LEVELS};
 use crate::record::value::Sealed;
 use crate::record::{Callsite, DisplayValue, Encoder, Fields};
+use crate::text::floor_char_boundary;
 use crate::Level;
 
 /// Makes fapilog the global `tracing` subscriber: a
@@ -568,15 +569,6 @@ fn escape(c: char, out: &mut String) {
     }
 }
 
-/// The largest char boundary of `s` at or below `at`.
-fn floor_char_boundary(s: &str, at: usize) -> usize {
-    let mut at = at.min(s.len());
-    while !s.is_char_boundary(at) {
-        at -= 1;
-    }
-    at
-}
-
 /// Text written as it is: not empty, no whitespace or control character,
 /// and none of the bytes that would make it read as more than one value or
 /// end a word early (`" ' \ = { } ( ) [ ] , ; &`).
@@ -615,14 +607,19 @@ fn is_string_literal(text: &str) -> bool {
 struct FieldRecorder(Vec<SpanField>);
 
 impl FieldRecorder {
-    fn push(&mut self, field: &Field, str: bool, write: impl FnOnce(&mut Bounded) -> fmt::Result) {
+    fn push(
+        &mut self,
+        field: &Field,
+        is_str: bool,
+        write: impl FnOnce(&mut Bounded) -> fmt::Result,
+    ) {
         let mut text = Bounded {
             text: String::new(),
             cut: false,
         };
         // An error is the value's own, or the cut: what was written stays.
         let _ = write(&mut text);
-        let quote = str || !(is_plain_word(&text.text) || is_string_literal(&text.text));
+        let quote = is_str || !(is_plain_word(&text.text) || is_string_literal(&text.text));
         self.0.push(SpanField {
             name: field.name(),
             value: text.text,

@@ -236,10 +236,7 @@ impl<'g> Encoder<'g> {
         if s.len() <= budget {
             self.var(TAG_STR, s.as_bytes());
         } else {
-            let mut cut = budget;
-            while !s.is_char_boundary(cut) {
-                cut -= 1;
-            }
+            let cut = crate::text::floor_char_boundary(s, budget);
             self.truncated = true;
             self.var(TAG_STR | TAG_TRUNCATED, &s.as_bytes()[..cut]);
         }
@@ -377,10 +374,7 @@ impl fmt::Write for FmtWriter<'_, '_> {
         let take = if s.len() <= self.budget {
             s.len()
         } else {
-            let mut cut = self.budget;
-            while !s.is_char_boundary(cut) {
-                cut -= 1;
-            }
+            let cut = crate::text::floor_char_boundary(s, self.budget);
             self.cut = true;
             cut
         };

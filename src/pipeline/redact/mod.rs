@@ -456,10 +456,7 @@ impl Redactor {
         let Some(max) = self.max_string_len.filter(|&max| text.len() > max) else {
             return text;
         };
-        let mut cut = max;
-        while !text.is_char_boundary(cut) {
-            cut -= 1;
-        }
+        let cut = crate::text::floor_char_boundary(text, max);
         self.counters.add(RedactionKind::Truncated, 1);
         let mut out = bumpalo::collections::String::with_capacity_in(cut + 32, arena);
         out.push_str(&text[..cut]);
